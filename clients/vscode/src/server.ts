@@ -1,0 +1,176 @@
+/**
+ * Starts, stops and restarts the slimstage language server (`python -m slimstage serve`)
+ * with vscode-languageclient. Restarts are serialised: a restart asked for while one
+ * runs waits for it instead of racing it.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import {
+    DocumentSelector,
+    LanguageClient,
+    LanguageClientOptions,
+    RevealOutputChannelOn,
+    ServerOptions,
+    State,
+    TransportKind,
+} from 'vscode-languageclient/node';
+import { ApiKeyStore, serverEnvironment } from './apiKey';
+import { checkServer, installCommand, Interpreter, resolveInterpreter } from './interpreter';
+import { apiKeyEnvName, SECTION, serverSettings, toServerSettings } from './settings';
+
+/** Dockerfiles by language id, and by name for files no other extension has claimed. */
+export const DOCUMENT_SELECTOR: DocumentSelector = [
+    { language: 'dockerfile' },
+    { scheme: 'file', pattern: '**/Dockerfile' },
+    { scheme: 'file', pattern: '**/*.Dockerfile' },
+    { scheme: 'file', pattern: '**/Dockerfile.*' },
+    { scheme: 'file', pattern: '**/Containerfile' },
+];
+
+export class SlimstageServer implements vscode.Disposable {
+    private client: LanguageClient | undefined;
+    private queue: Promise<void> = Promise.resolve();
+    private readonly stateChanged = new vscode.EventEmitter<LanguageClient | undefined>();
+    /** Fires with the new client after a (re)start, or undefined after a stop. */
+    readonly onDidChangeClient = this.stateChanged.event;
+
+    constructor(
+        private readonly output: vscode.LogOutputChannel,
+        private readonly apiKeys: ApiKeyStore,
+    ) {}
+
+    get current(): LanguageClient | undefined {
+        return this.client?.state === State.Running ? this.client : undefined;
+    }
+
+    restart(reason: string): Promise<void> {
+        this.queue = this.queue.then(async () => {
+            await this.stopNow();
+            await this.startNow(reason);
+        });
+        return this.queue;
+    }
+
+    stop(): Promise<void> {
+        this.queue = this.queue.then(() => this.stopNow());
+        return this.queue;
+    }
+
+    dispose(): void {
+        void this.stop();
+        this.stateChanged.dispose();
+    }
+
+    private async startNow(reason: string): Promise<void> {
+        const folder = vscode.workspace.workspaceFolders?.[0];
+        const interpreter = await resolveInterpreter(folder);
+        this.output.info(`Starting server (${reason}) with ${interpreter.command.join(' ')} [from ${interpreter.source}]`);
+        if (!(await this.serverIsInstalled(interpreter))) {
+            return;
+        }
+        const [command, ...leading] = interpreter.command;
+        const storedKey = await this.apiKeys.get();
+        const envName = apiKeyEnvName(folder);
+        if (storedKey) {
+            this.output.info(`Giving the server the API key stored by "Set Anthropic API Key" as ${envName}.`);
+        } else if (process.env[envName]) {
+            this.output.info(`The server reads the API key from ${envName} in the environment.`);
+        } else {
+            this.output.info(`No API key (${envName} unset): conversions use the offline planner.`);
+        }
+        const serverOptions: ServerOptions = {
+            command,
+            args: [...leading, '-m', 'slimstage', 'serve'],
+            transport: TransportKind.stdio,
+            options: {
+                cwd: folder?.uri.fsPath ?? path.dirname(command),
+                env: serverEnvironment(storedKey, envName),
+            },
+        };
+        const clientOptions: LanguageClientOptions = {
+            documentSelector: DOCUMENT_SELECTOR,
+            outputChannel: this.output,
+            traceOutputChannel: this.output,
+            revealOutputChannelOn: RevealOutputChannelOn.Never,
+            initializationOptions: serverSettings(folder),
+            middleware: {
+                workspace: {
+                    // The server pulls section `slimstage`; hide client-only keys from it.
+                    configuration: async (params, token, next) => {
+                        const answers = await next(params, token);
+                        if (!Array.isArray(answers)) {
+                            return answers;
+                        }
+                        return answers.map((answer, index) =>
+                            params.items[index]?.section === SECTION ? toServerSettings(answer) : answer,
+                        );
+                    },
+                },
+            },
+        };
+        const client = new LanguageClient('slimstage', 'slimstage', serverOptions, clientOptions);
+        try {
+            await client.start();
+        } catch (error) {
+            this.output.error(`The server did not start: ${String(error)}`);
+            void this.offerHelp(`slimstage: the server did not start (${String(error)}).`);
+            return;
+        }
+        this.client = client;
+        this.stateChanged.fire(client);
+        this.output.info('Server running.');
+    }
+
+    private async stopNow(): Promise<void> {
+        const client = this.client;
+        this.client = undefined;
+        if (!client) {
+            return;
+        }
+        this.stateChanged.fire(undefined);
+        try {
+            await client.stop(5_000);
+        } catch (error) {
+            this.output.warn(`Stopping the server: ${String(error)}`);
+        }
+        await client.dispose();
+    }
+
+    private async serverIsInstalled(interpreter: Interpreter): Promise<boolean> {
+        const check = await checkServer(interpreter);
+        if (check.ok) {
+            this.output.info(`Python ${check.python} has slimstage.`);
+            return true;
+        }
+        const python = interpreter.command.join(' ');
+        let message: string;
+        if (check.reason === 'not-found') {
+            message = `slimstage: cannot run Python "${python}" (from ${interpreter.source}): ${check.detail}`;
+        } else if (check.reason === 'too-old') {
+            message = `slimstage needs Python 3.10 or newer; "${python}" is ${check.detail}.`;
+        } else {
+            message = `slimstage is not installed for "${python}" (${check.detail}). Install it with: ${installCommand(interpreter)}`;
+        }
+        this.output.error(message);
+        void this.offerHelp(message, check.reason === 'not-installed' ? interpreter : undefined);
+        return false;
+    }
+
+    private async offerHelp(message: string, installInto?: Interpreter): Promise<void> {
+        const actions = installInto
+            ? ['Install in Terminal', 'Copy Command', 'Choose Interpreter', 'Show Output']
+            : ['Choose Interpreter', 'Show Output'];
+        const choice = await vscode.window.showErrorMessage(message, ...actions);
+        if (choice === 'Install in Terminal' && installInto) {
+            const terminal = vscode.window.createTerminal('slimstage: install');
+            terminal.show();
+            terminal.sendText(installCommand(installInto));
+        } else if (choice === 'Copy Command' && installInto) {
+            await vscode.env.clipboard.writeText(installCommand(installInto));
+        } else if (choice === 'Choose Interpreter') {
+            await vscode.commands.executeCommand('workbench.action.openSettings', 'slimstage.interpreter');
+        } else if (choice === 'Show Output') {
+            this.output.show();
+        }
+    }
+}

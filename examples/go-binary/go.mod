@@ -1,0 +1,3 @@
+module github.com/example/shortlink
+
+go 1.27

@@ -1,0 +1,65 @@
+"""The build context a Dockerfile is built with: which files are at its root, and its .dockerignore.
+
+Read once per check (the CLI) or per change of the folder (the language server); rules
+only look at the resulting frozen value.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+_MAX_ENTRIES = 2000
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    root: Optional[Path]
+    files: frozenset[str]  # names (files and folders) at the root of the context
+    dockerignore: Optional[str]  # the .dockerignore text, None when there is none
+    known: bool = True  # False when the folder could not be read (unsaved buffer, no folder)
+
+    @property
+    def has_dockerignore(self) -> bool:
+        return self.dockerignore is not None
+
+    def has(self, name: str) -> bool:
+        return name in self.files
+
+    def ignore_patterns(self) -> list[str]:
+        if not self.dockerignore:
+            return []
+        out = []
+        for line in self.dockerignore.splitlines():
+            line = line.strip()
+            if line and not line.startswith("#"):
+                out.append(line)
+        return out
+
+
+UNKNOWN = BuildContext(None, frozenset(), None, known=False)
+
+
+def read_context(dockerfile: Path, context: str = "") -> BuildContext:
+    """The build context of ``dockerfile``: its folder, or ``context`` relative to it."""
+    root = dockerfile.parent if not context else (dockerfile.parent / context)
+    try:
+        names = []
+        with os.scandir(root) as it:
+            for i, entry in enumerate(it):
+                if i >= _MAX_ENTRIES:
+                    break
+                names.append(entry.name)
+    except OSError:
+        return UNKNOWN
+    ignore = None
+    # Docker prefers <Dockerfile>.dockerignore next to the Dockerfile, then .dockerignore at the root.
+    for candidate in (dockerfile.parent / (dockerfile.name + ".dockerignore"), root / ".dockerignore"):
+        try:
+            ignore = candidate.read_text(encoding="utf-8", errors="replace")
+            break
+        except OSError:
+            continue
+    return BuildContext(root, frozenset(names), ignore)

@@ -1,0 +1,396 @@
+"""The ``slimstage`` command line: check, convert, explain, rules, serve.
+
+Exit codes: 0 nothing at or above ``--fail-level``; 1 findings; 2 usage or I/O errors
+(one clear line each, never a traceback); 3 a conversion that was declined.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import stat
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator, Optional, Sequence
+
+from . import __version__
+from .settings import SEVERITIES, Settings
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_DECLINED = 0, 1, 2, 3
+MAX_BYTES = 64 * 1024 * 1024
+_SKIP_DIRS = frozenset((".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", "target", "dist", "build"))
+
+
+class UsageError(Exception):
+    """A problem with what the user asked for: one line, exit 2."""
+
+
+# -- finding files ------------------------------------------------------------------------
+
+
+def is_dockerfile_name(name: str) -> bool:
+    low = name.lower()
+    return (
+        low in ("dockerfile", "containerfile")
+        or low.endswith((".dockerfile", "-dockerfile", "_dockerfile", ".containerfile"))
+        or low.startswith(("dockerfile.", "containerfile."))
+    ) and not low.endswith(".dockerignore")
+
+
+def discover(paths: Sequence[str], errors: list[str]) -> list[Path]:
+    """Files named on the command line, and Dockerfiles found below named folders."""
+    found: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        try:
+            st = p.stat()
+        except OSError as exc:
+            errors.append(f"{raw}: {exc.strerror or exc}")
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            before = len(found)
+            for root, dirs, files in os.walk(p, followlinks=False, onerror=lambda e: errors.append(f"{e.filename}: {e.strerror}")):
+                dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
+                found += [Path(root) / f for f in sorted(files) if is_dockerfile_name(f)]
+            if len(found) == before:
+                errors.append(f"{raw}: no Dockerfile found (looked for Dockerfile, *.Dockerfile, Dockerfile.*, Containerfile)")
+        else:
+            found.append(p)
+    return found
+
+
+def read_file(path: Path) -> tuple[Optional[str], Optional[str]]:
+    """(text, problem). Never blocks on FIFOs or devices, never raises."""
+    from .dockerfile.parse import decode
+
+    try:
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):
+            kind = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file (FIFO, socket or device)"
+            return None, f"{path}: {kind}, not checked"
+        if st.st_size > MAX_BYTES:
+            return None, f"{path}: {st.st_size // (1024 * 1024)} MB is larger than the {MAX_BYTES // (1024 * 1024)} MB slimstage reads"
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, f"{path}: cannot read: {exc.strerror or exc}"
+    text, note = decode(data)
+    return text, (f"{path}: {note}" if note else None)
+
+
+# -- checking -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileReport:
+    path: str
+    violations: tuple  # tuple[Violation, ...]
+    problem: Optional[str] = None
+
+
+def check_file(path: Path, settings: Settings) -> FileReport:
+    from .analysis.context import read_context
+    from .dockerfile import parse
+    from .lint import lint
+
+    text, problem = read_file(path)
+    if text is None:
+        return FileReport(str(path), (), problem)
+    doc = parse(text)
+    result = lint(doc, settings, read_context(path.resolve(), settings.context))
+    return FileReport(str(path), result.violations, problem)
+
+
+def _check_batch(args: tuple[list[str], Settings]) -> list[FileReport]:
+    paths, settings = args
+    return [check_file(Path(p), settings) for p in paths]
+
+
+def check_all(files: list[Path], settings: Settings, jobs: int) -> Iterator[FileReport]:
+    if jobs <= 1 or len(files) < 8:
+        for f in files:
+            yield check_file(f, settings)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = max(1, len(files) // (jobs * 4))
+    batches = [([str(f) for f in files[i : i + size]], settings) for i in range(0, len(files), size)]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for reports in pool.map(_check_batch, batches):
+            yield from reports
+
+
+# -- output -------------------------------------------------------------------------------
+
+_COLOURS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m", "hint": "\033[2m"}
+
+
+def format_text(reports: Iterable[FileReport], colour: bool, out) -> None:
+    for rep in reports:
+        for v in rep.violations:
+            loc = f"{rep.path}:{v.range.start.line + 1}:{v.range.start.character + 1}:"
+            code = v.code
+            if colour:
+                loc = f"\033[1m{loc}\033[0m"
+                code = f"{_COLOURS.get(v.severity, '')}{code}\033[0m"
+            fix = " [fix available]" if v.fix is not None else ""
+            out.write(f"{loc} {code} {v.message}{fix}\n")
+
+
+def violation_json(path: str, v) -> dict:
+    return {
+        "path": path,
+        "code": v.code,
+        "name": v.name,
+        "severity": v.severity,
+        "message": v.message,
+        "line": v.range.start.line + 1,
+        "column": v.range.start.character + 1,
+        "end_line": v.range.end.line + 1,
+        "end_column": v.range.end.character + 1,
+        "fix": v.fix.title if v.fix is not None else None,
+    }
+
+
+def format_sarif(reports: list[FileReport]) -> dict:
+    from .rules.base import all_rules, docs_url
+
+    level = {"error": "error", "warning": "warning", "info": "note", "hint": "note"}
+    rules = all_rules()
+    index = {r.code: i for i, r in enumerate(rules)}
+    results = []
+    for rep in reports:
+        for v in rep.violations:
+            results.append(
+                {
+                    "ruleId": v.code,
+                    "ruleIndex": index.get(v.code, -1),
+                    "level": level[v.severity],
+                    "message": {"text": v.message},
+                    "locations": [
+                        {
+                            "physicalLocation": {
+                                "artifactLocation": {"uri": Path(rep.path).as_posix()},
+                                "region": {
+                                    "startLine": v.range.start.line + 1,
+                                    "startColumn": v.range.start.character + 1,
+                                    "endLine": v.range.end.line + 1,
+                                    "endColumn": v.range.end.character + 1,
+                                },
+                            }
+                        }
+                    ],
+                }
+            )
+    return {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "slimstage",
+                        "version": __version__,
+                        "informationUri": "https://github.com/slimstage/slimstage",
+                        "rules": [
+                            {
+                                "id": r.code,
+                                "name": r.name,
+                                "shortDescription": {"text": r.summary},
+                                "helpUri": docs_url(r.code),
+                                "defaultConfiguration": {"level": level[r.severity]},
+                            }
+                            for r in rules
+                        ],
+                    }
+                },
+                "columnKind": "utf16CodeUnits",
+                "results": results,
+            }
+        ],
+    }
+
+
+# -- settings from flags ------------------------------------------------------------------
+
+
+def settings_from_args(args: argparse.Namespace, start: Path) -> Settings:
+    from . import settings as settings_mod
+
+    overrides: dict = {}
+    for item in getattr(args, "set", None) or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise UsageError(f"--set takes KEY=VALUE, got {item!r}")
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            parsed = value
+        node = overrides
+        parts = key.split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = parsed
+    rules: dict = overrides.setdefault("rules", {})
+    if getattr(args, "select", None):
+        rules["select"] = args.select.split(",")
+    if getattr(args, "ignore", None):
+        rules["ignore"] = args.ignore.split(",")
+    if getattr(args, "target", None):
+        overrides["target"] = args.target
+    settings, problems = settings_mod.load(start, overrides)
+    for p in problems:
+        print(f"slimstage: {p}", file=sys.stderr)
+    return settings
+
+
+# -- commands -----------------------------------------------------------------------------
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    errors: list[str] = []
+    files = discover(args.paths, errors)
+    settings = settings_from_args(args, Path(args.paths[0]) if args.paths else Path.cwd())
+    reports = list(check_all(files, settings, args.jobs))
+    for rep in reports:
+        if rep.problem:
+            errors.append(rep.problem)
+    for e in errors:
+        print(f"slimstage: {e}", file=sys.stderr)
+    out = sys.stdout
+    if args.format == "json":
+        json.dump([violation_json(r.path, v) for r in reports for v in r.violations], out, indent=2)
+        out.write("\n")
+    elif args.format == "sarif":
+        json.dump(format_sarif(reports), out, indent=2)
+        out.write("\n")
+    else:
+        colour = args.color == "always" or (args.color == "auto" and out.isatty() and not os.environ.get("NO_COLOR"))
+        format_text(reports, colour, out)
+        if args.statistics or (out.isatty() and colour):
+            total = sum(len(r.violations) for r in reports)
+            print(f"{total} finding(s) in {len(reports)} file(s)", file=sys.stderr)
+    if errors:
+        return EXIT_ERROR
+    threshold = SEVERITIES.index(args.fail_level)
+    if any(SEVERITIES.index(v.severity) <= threshold for r in reports for v in r.violations):
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    from .rules.base import all_rules, rule_by_code
+
+    if args.code:
+        rule = rule_by_code(args.code)
+        if rule is None:
+            raise UsageError(f"no rule {args.code!r}; `slimstage rules` lists them")
+        docs = rule.docs()
+        print(docs.markdown() if args.format != "text" else docs.text(), end="")
+        return EXIT_OK
+    if args.format == "json":
+        json.dump(
+            [{"code": r.code, "name": r.name, "severity": r.severity, "fixable": r.fixable, "summary": r.summary} for r in all_rules()],
+            sys.stdout,
+            indent=2,
+        )
+        print()
+        return EXIT_OK
+    for r in all_rules():
+        print(f"{r.code}  {r.name:<40} {r.severity:<8} {'fix' if r.fixable else '   '}  {r.summary}")
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .lsp.server import serve
+
+    if args.tcp:
+        host, sep, port = args.tcp.rpartition(":")
+        if not sep or not port.isdigit():
+            raise UsageError(f"--tcp takes HOST:PORT, got {args.tcp!r}")
+        serve(tcp=(host or "127.0.0.1", int(port)))
+    else:
+        serve()
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="slimstage", description="Lean, fast-to-rebuild Docker images: multi-stage-build checks and conversion.")
+    parser.add_argument("--version", action="version", version=f"slimstage {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def settings_flags(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--select", help="only these rule codes or prefixes, comma-separated (e.g. SLIM1,SLIM201)")
+        p.add_argument("--ignore", help="skip these rule codes or prefixes, comma-separated")
+        p.add_argument("--target", help="the build target stage (as docker build --target)")
+        p.add_argument("--set", action="append", metavar="KEY=VALUE", help="any setting, e.g. --set target_base=alpine (repeatable)")
+
+    check = sub.add_parser("check", help="report multi-stage-build pitfalls in Dockerfiles")
+    check.add_argument("paths", nargs="+", metavar="PATH", help="Dockerfiles, or folders to search for them")
+    check.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    check.add_argument("--fail-level", choices=SEVERITIES, default="warning", help="lowest severity that makes the exit code 1 (default: warning)")
+    check.add_argument("--jobs", "-j", type=int, default=1, help="check files in N processes (default 1)")
+    check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    check.add_argument("--statistics", action="store_true", help="print the number of findings to stderr")
+    settings_flags(check)
+    check.set_defaults(func=cmd_check)
+
+    rules = sub.add_parser("rules", help="list the rules, or print one rule's documentation")
+    rules.add_argument("code", nargs="?", help="a rule code such as SLIM101")
+    rules.add_argument("--format", choices=("table", "json", "markdown", "text"), default="table")
+    rules.set_defaults(func=cmd_rules)
+
+    serve = sub.add_parser("serve", help="run the language server (stdio by default)")
+    serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
+    serve.add_argument("--stdio", action="store_true", help="use stdio (the default; accepted for editor clients)")
+    serve.set_defaults(func=cmd_serve)
+
+    convert = sub.add_parser("convert", help="rewrite a Dockerfile into a named multi-stage build")
+    convert.add_argument("path", metavar="PATH", help="the Dockerfile to convert")
+    convert.add_argument("--engine", choices=("auto", "claude", "offline"), default=None, help="auto: Claude when ANTHROPIC_API_KEY is set, else the offline planner")
+    mode = convert.add_mutually_exclusive_group()
+    mode.add_argument("--write", action="store_true", help="replace the file (after validation)")
+    mode.add_argument("--diff", action="store_true", help="print a unified diff instead of the new file")
+    settings_flags(convert)
+    convert.set_defaults(func=cmd_convert)
+
+    explain = sub.add_parser("explain", help="explain each stage: role, base image size, what it takes and gives, whether it ships")
+    explain.add_argument("path", metavar="PATH")
+    explain.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    settings_flags(explain)
+    explain.set_defaults(func=cmd_explain)
+    return parser
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    from .rewrite.command import run_convert
+
+    return run_convert(args)
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from .explain import run_explain
+
+    return run_explain(args)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_ERROR
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        print(f"slimstage: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""Generate the documentation pages that come from the code: rules and settings.
+
+``python -m slimstage.docgen [DOCS_DIR]`` writes ``rules/<CODE>.md``, ``rules/README.md``
+and ``configuration.md``; a test fails when the committed pages differ from what this
+generates, so the docs can never drift from the rules' docstrings or the Settings.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from .rules.base import all_rules
+from .settings import camel, schema
+
+
+def rule_pages() -> dict[str, str]:
+    pages = {f"rules/{r.code}.md": r.docs().markdown() for r in all_rules()}
+    lines = [
+        "# Rules",
+        "",
+        "Generated from the rules' docstrings by `python -m slimstage.docgen docs`; do not edit by hand.",
+        "",
+        "| code | name | severity | fix | what it flags |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for r in all_rules():
+        lines.append(f"| [{r.code}]({r.code}.md) | `{r.name}` | {r.severity} | {'yes' if r.fixable else ''} | {r.summary} |")
+    lines += [
+        "",
+        "Families: `SLIM0xx` syntax, `SLIM1xx` layer order and caching, `SLIM2xx` copying too much and the",
+        "build context, `SLIM3xx` stage structure, `SLIM4xx` what the final image contains and how it runs.",
+        "",
+        "Suppress a finding with an own-line comment above the instruction, `# slimstage ignore=SLIM101`",
+        "(several codes comma-separated), or for the whole file with `# slimstage ignore-file=SLIM101`.",
+        "",
+    ]
+    pages["rules/README.md"] = "\n".join(lines)
+    return pages
+
+
+def configuration_page() -> str:
+    lines = [
+        "# Configuration",
+        "",
+        "Generated from `server/slimstage/settings.py` by `python -m slimstage.docgen docs`; do not edit by hand.",
+        "",
+        "Settings are read, later sources winning, from: the defaults; `[tool.slimstage]` in the nearest",
+        "`pyproject.toml` or the whole of a `.slimstage.toml` (searched from the Dockerfile's folder upwards);",
+        "the editor (LSP `initializationOptions` and the `slimstage` section of `workspace/configuration`);",
+        "command-line flags (`--select`, `--ignore`, `--target`, `--set KEY=VALUE`).",
+        "Keys may be written in snake_case (files, CLI) or camelCase (editors). An invalid value is reported",
+        "once and its default stands in.",
+        "",
+        "| key (file / CLI) | editor key | type | default | what it does |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for row in schema():
+        key = row["key"]
+        editor = "slimstage." + ".".join(camel(p) for p in key.split("."))
+        default = json.dumps(row["default"])
+        doc = row["doc"] + (f" One of: {', '.join(row['choices'])}." if row["choices"] else "")
+        lines.append(f"| `{key}` | `{editor}` | {row['type']} | `{default}` | {doc} |")
+    lines += [
+        "",
+        "Example `.slimstage.toml`:",
+        "",
+        "```toml",
+        'target_base = "alpine"',
+        "max_stages = 3",
+        "",
+        "[rules]",
+        'ignore = ["SLIM402"]',
+        'severity = { SLIM101 = "error" }',
+        "",
+        "[claude]",
+        'model = "claude-sonnet-4-6"',
+        "```",
+        "",
+        "The Claude API key is never a setting: it is read from the environment variable named by",
+        "`claude.api_key_env` (default `ANTHROPIC_API_KEY`), or handed to the server by the VS Code extension",
+        "from its secret storage.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def all_pages() -> dict[str, str]:
+    pages = rule_pages()
+    pages["configuration.md"] = configuration_page()
+    return pages
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    root = Path(argv[0] if argv else "docs")
+    for rel, text in all_pages().items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+            print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""Code actions: a quick fix per fixable finding, and "fix all" as a source action.
+
+Every edit is a TextDocumentEdit pinned to the document version it was computed from,
+so a client applies it only to that text.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Optional
+
+from lsprotocol import types
+
+from ..fixes import fix_all
+from .convert import fix_to_workspace_edit, from_range, overlaps, to_diagnostic, to_range
+
+if TYPE_CHECKING:
+    from .server import SlimstageServer
+
+FIX_ALL_KIND = "source.fixAll.slimstage"
+
+
+def _wants(kind: str, only: Optional[list[str]]) -> bool:
+    return not only or any(kind == k or kind.startswith(k + ".") for k in only)
+
+
+def quick_fixes(ls: "SlimstageServer", params: types.CodeActionParams) -> list[types.CodeAction]:
+    uri = params.text_document.uri
+    doc = ls.open_document(uri)
+    result = ls.result(uri)
+    if doc is None or result is None:
+        return []
+    wanted = from_range(params.range)
+    ctx_root = result.analysis.context.root
+    actions = []
+    for v in result.violations:
+        if v.fix is None or not overlaps(v.range, wanted):
+            continue
+        edit = fix_to_workspace_edit(v.fix, uri, doc.version, ctx_root)
+        if edit is None:
+            continue
+        actions.append(
+            types.CodeAction(
+                title=f"{v.fix.title} ({v.code})",
+                kind=types.CodeActionKind.QuickFix,
+                diagnostics=[to_diagnostic(v, uri)],
+                edit=edit,
+                is_preferred=True,
+            )
+        )
+    return actions
+
+
+def fix_all_action(ls: "SlimstageServer", uri: str) -> Optional[types.CodeAction]:
+    doc = ls.open_document(uri)
+    result = ls.result(uri)
+    if doc is None or result is None:
+        return None
+    if not any(v.fix is not None and v.fix.safe and v.fix.edits and not v.fix.files for v in result.violations):
+        return None
+    text = doc.source
+    new_text, applied = fix_all(text, ls.state.settings, result.analysis.context)
+    if not applied or new_text == text:
+        return None
+    lines = text.split("\n")
+    end = types.Position(len(lines) - 1, len(lines[-1].encode("utf-16-le")) // 2)
+    edit = types.WorkspaceEdit(
+        document_changes=[
+            types.TextDocumentEdit(
+                text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=doc.version),
+                edits=[types.TextEdit(types.Range(types.Position(0, 0), end), new_text)],
+            )
+        ]
+    )
+    codes = ", ".join(sorted(set(applied)))
+    return types.CodeAction(title=f"slimstage: fix all safe findings ({codes})", kind=FIX_ALL_KIND, edit=edit)
+
+
+def register(server: "SlimstageServer") -> None:
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(
+            code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL_KIND, types.CodeActionKind.RefactorRewrite],
+            resolve_provider=False,
+        ),
+    )
+    def code_action(ls: "SlimstageServer", params: types.CodeActionParams) -> list[types.CodeAction]:
+        """Quick fixes for the findings in range, and "fix all" when asked for source actions."""
+        only = params.context.only if params.context else None
+        actions: list[types.CodeAction] = []
+        if _wants(types.CodeActionKind.QuickFix, only):
+            actions += quick_fixes(ls, params)
+        if _wants(FIX_ALL_KIND, only) and (only or actions):
+            action = fix_all_action(ls, params.text_document.uri)
+            if action is not None:
+                actions.append(action)
+        return actions

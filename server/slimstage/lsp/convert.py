@@ -1,0 +1,108 @@
+"""Conversions between slimstage's model types and ``lsprotocol.types``.
+
+The only place that knows both sides, so rules and analysis never import the protocol.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+from urllib.parse import unquote, urlparse
+
+from lsprotocol import types
+
+from ..dockerfile.model import Pos, Range
+from ..rules.base import Fix, Violation, docs_url
+
+SEVERITY = {
+    "error": types.DiagnosticSeverity.Error,
+    "warning": types.DiagnosticSeverity.Warning,
+    "info": types.DiagnosticSeverity.Information,
+    "hint": types.DiagnosticSeverity.Hint,
+}
+
+
+def to_range(r: Range) -> types.Range:
+    return types.Range(types.Position(r.start.line, r.start.character), types.Position(r.end.line, r.end.character))
+
+
+def from_position(p: types.Position) -> Pos:
+    return Pos(p.line, p.character)
+
+
+def from_range(r: types.Range) -> Range:
+    return Range(from_position(r.start), from_position(r.end))
+
+
+def overlaps(a: Range, b: Range) -> bool:
+    return not (a.end < b.start or b.end < a.start)
+
+
+def to_diagnostic(v: Violation, uri: str) -> types.Diagnostic:
+    return types.Diagnostic(
+        range=to_range(v.range),
+        message=v.message,
+        severity=SEVERITY.get(v.severity, types.DiagnosticSeverity.Warning),
+        code=v.code,
+        code_description=types.CodeDescription(href=docs_url(v.code)),
+        source="slimstage",
+        related_information=[
+            types.DiagnosticRelatedInformation(types.Location(uri, to_range(r.range)), r.message) for r in v.related
+        ]
+        or None,
+        data={"name": v.name, "fixable": v.fix is not None},
+    )
+
+
+def uri_to_path(uri: str) -> Optional[Path]:
+    parsed = urlparse(uri)
+    if parsed.scheme != "file":
+        return None
+    path = unquote(parsed.path)
+    if parsed.netloc and parsed.netloc != "localhost":
+        path = f"//{parsed.netloc}{path}"
+    return Path(path)
+
+
+def path_to_uri(path: Path) -> str:
+    return path.resolve().as_uri()
+
+
+def fix_to_workspace_edit(fix: Fix, uri: str, version: Optional[int], context_root: Optional[Path]) -> Optional[types.WorkspaceEdit]:
+    """A versioned WorkspaceEdit for ``fix``; file changes need a known build context folder."""
+    changes: list = []
+    if fix.edits:
+        changes.append(
+            types.TextDocumentEdit(
+                text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
+                edits=[types.TextEdit(to_range(e.range), e.new_text) for e in fix.edits],
+            )
+        )
+    for fc in fix.files:
+        if context_root is None:
+            return None
+        target = context_root / fc.path
+        target_uri = target.as_uri()
+        if fc.mode == "create":
+            changes.append(types.CreateFile(uri=target_uri, options=types.CreateFileOptions(overwrite=False, ignore_if_exists=True)))
+            changes.append(
+                types.TextDocumentEdit(
+                    text_document=types.OptionalVersionedTextDocumentIdentifier(uri=target_uri, version=None),
+                    edits=[types.TextEdit(types.Range(types.Position(0, 0), types.Position(0, 0)), fc.text)],
+                )
+            )
+        else:
+            try:
+                existing = target.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                return None
+            lines = existing.split("\n")
+            end = types.Position(len(lines) - 1, len(lines[-1].encode("utf-16-le")) // 2)
+            prefix = "" if existing.endswith("\n") or not existing else "\n"
+            changes.append(
+                types.TextDocumentEdit(
+                    text_document=types.OptionalVersionedTextDocumentIdentifier(uri=target_uri, version=None),
+                    edits=[types.TextEdit(types.Range(end, end), prefix + fc.text)],
+                )
+            )
+    return types.WorkspaceEdit(document_changes=changes)

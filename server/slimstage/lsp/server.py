@@ -1,0 +1,68 @@
+"""The slimstage language server: state, and every feature registered in one place.
+
+Each feature lives in its own module with a ``register(server)`` function; the block in
+``create_server`` is the one list of what the server does.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Optional
+from urllib.parse import unquote
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.workspace import TextDocument
+
+from .. import __version__
+from ..lint import LintResult
+from . import code_actions, diagnostics, features, lifecycle
+from .diagnostics import Diagnostics
+from .state import State
+
+log = logging.getLogger("slimstage")
+
+
+class SlimstageServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("slimstage", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        self.state = State()
+        self.diagnostics = Diagnostics(self)
+
+    # -- documents ------------------------------------------------------------------------
+    def open_document(self, uri: str) -> Optional[TextDocument]:
+        """The open document for ``uri``, or None (never reads from disk)."""
+        return self.workspace.text_documents.get(unquote(uri))
+
+    def result(self, uri: str) -> Optional[LintResult]:
+        """Parse, analysis and findings for the open document's current text (cached per version)."""
+        doc = self.open_document(uri)
+        if doc is None:
+            return None
+        return self.state.result(uri, doc.source, doc.version)
+
+    # -- errors ---------------------------------------------------------------------------
+    def report_server_error(self, error: Exception, source) -> None:
+        """Log unexpected errors instead of popping a message for every bad notification."""
+        log.error("slimstage internal error (%s): %r", getattr(source, "__name__", source), error)
+        print(f"slimstage: internal error: {error!r}", file=sys.stderr)
+
+
+def create_server() -> SlimstageServer:
+    server = SlimstageServer()
+    # -- every feature, in one place -----------------------------------------------------
+    lifecycle.register(server)  # open/change/save/close, settings, watched files
+    diagnostics.register(server)  # textDocument/diagnostic (pull)
+    code_actions.register(server)  # quick fixes, fix all, convert to multi-stage
+    features.register(server)  # stage intelligence: hover, symbols, navigation, lenses...
+    return server
+
+
+def serve(tcp: Optional[tuple[str, int]] = None) -> None:
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(name)s: %(message)s")
+    server = create_server()
+    if tcp:
+        server.start_tcp(*tcp)
+    else:
+        server.start_io()

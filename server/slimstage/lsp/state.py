@@ -1,0 +1,92 @@
+"""What the server knows between requests: settings, and one analysis per document version.
+
+Every feature asks ``State.result(uri)`` for the current document; the text is parsed
+and checked at most once per version (and once per settings change).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from ..analysis.context import UNKNOWN, BuildContext, read_context
+from ..dockerfile import parse
+from ..lint import LintResult, lint
+from ..settings import Settings, SettingsProblem
+from .convert import uri_to_path
+
+MAX_DOCUMENT_CHARS = 16 * 1024 * 1024
+
+
+@dataclass
+class _Cached:
+    version: Optional[int]
+    text: str
+    generation: int
+    result: LintResult
+
+
+class State:
+    def __init__(self) -> None:
+        self.settings = Settings()
+        self.generation = 0  # bumped when settings or build contexts change
+        self.shown_problems: set[str] = set()
+        self._results: dict[str, _Cached] = {}
+        self._contexts: dict[Path, tuple[tuple, BuildContext]] = {}
+
+    def set_settings(self, settings: Settings, problems: list[SettingsProblem]) -> list[SettingsProblem]:
+        """Adopt new settings; return the problems not shown to the user before."""
+        if settings != self.settings:
+            self.settings = settings
+            self.generation += 1
+        fresh = [p for p in problems if str(p) not in self.shown_problems]
+        self.shown_problems.update(str(p) for p in fresh)
+        return fresh
+
+    def context_for(self, uri: str) -> BuildContext:
+        path = uri_to_path(uri)
+        if path is None:
+            return UNKNOWN
+        root = path.parent / self.settings.context if self.settings.context else path.parent
+        stamp = (_mtime(root), _mtime(root / ".dockerignore"), _mtime(path.parent / (path.name + ".dockerignore")), self.settings.context)
+        cached = self._contexts.get(root)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        ctx = read_context(path, self.settings.context)
+        self._contexts[root] = (stamp, ctx)
+        return ctx
+
+    def result(self, uri: str, text: str, version: Optional[int]) -> LintResult:
+        ctx = self.context_for(uri)
+        cached = self._results.get(uri)
+        if (
+            cached is not None
+            and cached.version == version
+            and cached.generation == self.generation
+            and cached.result.analysis.context is ctx
+            and cached.text == text
+        ):
+            return cached.result
+        if len(text) > MAX_DOCUMENT_CHARS:
+            text = text[:MAX_DOCUMENT_CHARS]
+        started = time.perf_counter()
+        result = lint(parse(text), self.settings, ctx)
+        elapsed = time.perf_counter() - started
+        if elapsed > 0.5:
+            print(f"slimstage: checking {uri} took {elapsed:.2f}s", file=sys.stderr)
+        self._results[uri] = _Cached(version, text, self.generation, result)
+        return result
+
+    def forget(self, uri: str) -> None:
+        self._results.pop(uri, None)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return -1

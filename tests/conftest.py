@@ -1,0 +1,31 @@
+"""Shared test helpers: fixture folders, the expectation-comment reader."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+CORPUS = ROOT.parent / "shared" / "corpus"
+EXAMPLES = ROOT / "examples"
+
+pytest_plugins = ["tests.fakes.conftest_plugin"]
+
+
+def corpus_files() -> list[Path]:
+    if not CORPUS.is_dir():
+        return []
+    return sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.name != "README.md")
+
+
+@pytest.fixture
+def in_ci() -> bool:
+    return bool(os.environ.get("CI"))
+
+
+def server_command() -> list[str]:
+    return [sys.executable, "-m", "slimstage", "serve"]
