@@ -36,11 +36,12 @@ PLAN_TOOL = {
     },
 }
 DOCKERFILE = "FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci\n"
+Connect = Callable[..., anthropic.Anthropic]
 PLAN = {"dockerfile": "FROM node:22 AS build\nFROM gcr.io/distroless/nodejs22\n", "notes": "two stages"}
 
 
 @pytest.fixture
-def connect(fake_claude: FakeAnthropic) -> Iterator[Callable[..., anthropic.Anthropic]]:
+def connect(fake_claude: FakeAnthropic) -> Iterator[Connect]:
     """Make SDK clients pointed at the fake (no retries unless asked); closed afterwards."""
     clients: list[anthropic.Anthropic] = []
 
@@ -65,7 +66,7 @@ def ask(client: anthropic.Anthropic, **params: object) -> anthropic.types.Messag
     return client.messages.create(**request)
 
 
-def test_tool_use_round_trip(fake_claude: FakeAnthropic, connect: Callable[..., anthropic.Anthropic]) -> None:
+def test_tool_use_round_trip(fake_claude: FakeAnthropic, connect: Connect) -> None:
     fake_claude.script(ToolUseReply(PLAN_TOOL["name"], PLAN), TextReply("Done."))
     client = connect()
 
@@ -97,7 +98,7 @@ def test_tool_use_round_trip(fake_claude: FakeAnthropic, connect: Callable[..., 
     assert sent["tools"][0]["name"] == PLAN_TOOL["name"]
 
 
-def test_max_tokens_reply_reports_truncation(fake_claude: FakeAnthropic, connect: Callable[..., anthropic.Anthropic]) -> None:
+def test_max_tokens_reply_reports_truncation(fake_claude: FakeAnthropic, connect: Connect) -> None:
     fake_claude.script(MaxTokensReply("FROM node:22 AS bu"))
 
     message = ask(connect(), max_tokens=64)
@@ -107,7 +108,7 @@ def test_max_tokens_reply_reports_truncation(fake_claude: FakeAnthropic, connect
     assert message.usage.output_tokens == 64
 
 
-def test_max_tokens_can_cut_a_tool_call_short(fake_claude: FakeAnthropic, connect: Callable[..., anthropic.Anthropic]) -> None:
+def test_max_tokens_can_cut_a_tool_call_short(fake_claude: FakeAnthropic, connect: Connect) -> None:
     fake_claude.script(MaxTokensReply(tool_name=PLAN_TOOL["name"], partial_input={"notes": "two"}))
 
     message = ask(connect(), tools=[PLAN_TOOL])
@@ -127,7 +128,11 @@ def test_max_tokens_can_cut_a_tool_call_short(fake_claude: FakeAnthropic, connec
     ],
 )
 def test_http_errors_raise_the_sdk_exception(
-    fake_claude: FakeAnthropic, connect: Callable[..., anthropic.Anthropic], status: int, exception: type[anthropic.APIStatusError], error_type: str
+    fake_claude: FakeAnthropic,
+    connect: Connect,
+    status: int,
+    exception: type[anthropic.APIStatusError],
+    error_type: str,
 ) -> None:
     fake_claude.script(ErrorReply(status))
 
@@ -141,7 +146,7 @@ def test_http_errors_raise_the_sdk_exception(
     assert len(fake_claude.message_requests) == 1
 
 
-def test_rate_limit_is_retried_after_the_time_the_server_asks_for(fake_claude: FakeAnthropic, connect: Callable[..., anthropic.Anthropic]) -> None:
+def test_rate_limit_is_retried_after_the_time_the_server_asks_for(fake_claude: FakeAnthropic, connect: Connect) -> None:
     fake_claude.script(ErrorReply(429, retry_after=1), TextReply("after the wait"))
 
     started = time.monotonic()
@@ -154,7 +159,7 @@ def test_rate_limit_is_retried_after_the_time_the_server_asks_for(fake_claude: F
     assert 1.0 <= elapsed < 3.0
 
 
-def test_rate_limit_without_retries_raises_with_retry_after(fake_claude: FakeAnthropic, connect: Callable[..., anthropic.Anthropic]) -> None:
+def test_rate_limit_without_retries_raises_with_retry_after(fake_claude: FakeAnthropic, connect: Connect) -> None:
     fake_claude.script(ErrorReply(429, retry_after=7))
 
     with pytest.raises(anthropic.RateLimitError) as raised:
@@ -163,7 +168,7 @@ def test_rate_limit_without_retries_raises_with_retry_after(fake_claude: FakeAnt
     assert raised.value.response.headers["retry-after"] == "7"
 
 
-def test_slow_reply_times_out(fake_claude: FakeAnthropic, connect: Callable[..., anthropic.Anthropic]) -> None:
+def test_slow_reply_times_out(fake_claude: FakeAnthropic, connect: Connect) -> None:
     fake_claude.script(SlowReply(3))
 
     started = time.monotonic()
@@ -174,7 +179,7 @@ def test_slow_reply_times_out(fake_claude: FakeAnthropic, connect: Callable[...,
     assert len(fake_claude.message_requests) == 1
 
 
-def test_slow_reply_within_the_timeout_arrives(fake_claude: FakeAnthropic, connect: Callable[..., anthropic.Anthropic]) -> None:
+def test_slow_reply_within_the_timeout_arrives(fake_claude: FakeAnthropic, connect: Connect) -> None:
     fake_claude.script(SlowReply(0.2, then=TextReply("late but fine")))
 
     message = ask(connect(timeout=2.0))
@@ -182,7 +187,7 @@ def test_slow_reply_within_the_timeout_arrives(fake_claude: FakeAnthropic, conne
     assert message.content[0].text == "late but fine"
 
 
-def test_connection_reset_raises_connection_error(fake_claude: FakeAnthropic, connect: Callable[..., anthropic.Anthropic]) -> None:
+def test_connection_reset_raises_connection_error(fake_claude: FakeAnthropic, connect: Connect) -> None:
     fake_claude.script(ConnectionReset())
 
     with pytest.raises(anthropic.APIConnectionError) as raised:
@@ -191,7 +196,7 @@ def test_connection_reset_raises_connection_error(fake_claude: FakeAnthropic, co
     assert not isinstance(raised.value, anthropic.APITimeoutError)
 
 
-def test_connection_reset_is_retried_by_the_sdk(fake_claude: FakeAnthropic, connect: Callable[..., anthropic.Anthropic]) -> None:
+def test_connection_reset_is_retried_by_the_sdk(fake_claude: FakeAnthropic, connect: Connect) -> None:
     fake_claude.script(ConnectionReset(), TextReply("second try"))
 
     message = ask(connect(max_retries=1))
@@ -199,7 +204,7 @@ def test_connection_reset_is_retried_by_the_sdk(fake_claude: FakeAnthropic, conn
     assert message.content[0].text == "second try"
 
 
-def test_malformed_json_body_is_not_a_message(fake_claude: FakeAnthropic, connect: Callable[..., anthropic.Anthropic]) -> None:
+def test_malformed_json_body_is_not_a_message(fake_claude: FakeAnthropic, connect: Connect) -> None:
     fake_claude.script(MalformedReply())
 
     # SDK 2.x lets json.JSONDecodeError escape; callers must catch it as well.
@@ -207,7 +212,7 @@ def test_malformed_json_body_is_not_a_message(fake_claude: FakeAnthropic, connec
         ask(connect())
 
 
-def test_requests_record_system_prompt_cache_control_and_key(fake_claude: FakeAnthropic, connect: Callable[..., anthropic.Anthropic]) -> None:
+def test_requests_record_system_prompt_cache_control_and_key(fake_claude: FakeAnthropic, connect: Connect) -> None:
     system = [
         {"type": "text", "text": "You rewrite Dockerfiles into multi-stage builds. " * 20,
          "cache_control": {"type": "ephemeral"}},
@@ -232,7 +237,7 @@ def test_requests_record_system_prompt_cache_control_and_key(fake_claude: FakeAn
     assert first.usage.input_tokens > 0 and first.usage.output_tokens > 0
 
 
-def test_streamed_tool_call_assembles_into_the_same_message(fake_claude: FakeAnthropic, connect: Callable[..., anthropic.Anthropic]) -> None:
+def test_streamed_tool_call_assembles_into_the_same_message(fake_claude: FakeAnthropic, connect: Connect) -> None:
     fake_claude.script(ToolUseReply(PLAN_TOOL["name"], PLAN, text="Here is the plan."))
     client = connect()
 
@@ -248,7 +253,7 @@ def test_streamed_tool_call_assembles_into_the_same_message(fake_claude: FakeAnt
     assert message.usage.output_tokens > 1
 
 
-def test_last_reply_repeats_when_the_script_runs_out(fake_claude: FakeAnthropic, connect: Callable[..., anthropic.Anthropic]) -> None:
+def test_last_reply_repeats_when_the_script_runs_out(fake_claude: FakeAnthropic, connect: Connect) -> None:
     fake_claude.script(TextReply("one"), TextReply("again"))
     client = connect()
 
@@ -257,7 +262,7 @@ def test_last_reply_repeats_when_the_script_runs_out(fake_claude: FakeAnthropic,
     assert texts == ["one", "again", "again"]
 
 
-def test_count_tokens_answers_and_does_not_use_the_script(fake_claude: FakeAnthropic, connect: Callable[..., anthropic.Anthropic]) -> None:
+def test_count_tokens_answers_and_does_not_use_the_script(fake_claude: FakeAnthropic, connect: Connect) -> None:
     fake_claude.script(TextReply("only reply"))
     client = connect()
 
@@ -267,7 +272,7 @@ def test_count_tokens_answers_and_does_not_use_the_script(fake_claude: FakeAnthr
     assert ask(client).content[0].text == "only reply"
 
 
-def test_unknown_paths_are_not_found(fake_claude: FakeAnthropic, connect: Callable[..., anthropic.Anthropic]) -> None:
+def test_unknown_paths_are_not_found(connect: Connect) -> None:
     with pytest.raises(anthropic.NotFoundError):
         connect().models.list()
 
