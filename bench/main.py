@@ -237,6 +237,25 @@ def build_rows(runs: list[dict[str, Any]], batches: dict[str, list[batch.BatchRu
         )
     )
     rows.append(Row("edit storm: last change → final diagnostics", "ms", peer, values("storm", slim, "last_change_to_final_ms"), values("storm", node, "last_change_to_final_ms")))
+
+    def backlog(server: str) -> list[float]:
+        # How many single edits' worth of waiting is left after the last change: a server
+        # that works through every queued version shows ~ the number of changes here.
+        storm_ms = values("storm", server, "last_change_to_final_ms")
+        p95_ms = values(f"edits/{STORM_LINES}", server, "p95")
+        return [s / p for s, p in zip(storm_ms, p95_ms) if p > 0]
+
+    rows.append(
+        Row(
+            f"edit storm: backlog (last change → final, in edit p95s at {STORM_LINES} lines)",
+            "×",
+            peer,
+            backlog(slim),
+            backlog(node),
+            target="≤ 3× (no backlog)",
+            check=lambda s, o: s <= 3,
+        )
+    )
     rows.append(Row("edit storm: diagnostics published", "count", peer, values("storm", slim, "publishes"), values("storm", node, "publishes")))
     correct = lambda server: [min(values("storm", server, "correct"))] if values("storm", server, "correct") else []  # noqa: E731
     rows.append(
@@ -347,7 +366,7 @@ the client (its fastest path).
 | edit → diagnostics | per size, a scripted editing session (`bench/edits.py`): typing a character, backspace, inserting or deleting a one-line instruction, changing an image tag, as incremental `didChange`s, 20 ms apart. Each is timed from `didChange` to the publish for that version. docker-langserver does not put `version` in its publishes, so for it the next publish after the change counts (it validates every change in order, so this is exact). p95 is nearest-rank. |
 | growth | per run, p95 at the larger size divided by p95 at the smaller one; linear growth would be the ratio of the line counts. |
 | memory | {MEMORY_DOCS} different generated documents of {MEMORY_DOC_LINES} lines opened at once; after all their diagnostics arrived, the peak RSS (`VmHWM` in `/proc/PID/status`, summed over the server's process tree). |
-| edit storm | on the {STORM_LINES}-line file, the configured number of one-character changes (typing six new instructions at one spot) sent without waiting; timed from the last change sent to the publish for the final version, then one more second of listening. Correct means: the final publish equals what the same server publishes for a fresh document holding the final text; for slimstage also that its codes and lines equal `slimstage check --format json` on that text; no publish of an older version after a newer one; nothing published after the final version. |
+| edit storm | on the {STORM_LINES}-line file, the configured number of one-character changes (typing six new instructions at one spot) sent without waiting; timed from the last change sent to the publish for the final version, then one more second of listening. Backlog: that time divided by the same server's edit p95 at {STORM_LINES} lines in the same run; about 1–2 when a server skips versions that are already stale, about the number of changes when it works through every one. Correct means: the final publish equals what the same server publishes for a fresh document holding the final text; for slimstage also that its codes and lines equal `slimstage check --format json` on that text; no publish of an older version after a newer one; nothing published after the final version. |
 | batch | all files of `shared/corpus/official-images/` on one command line: `hadolint --no-fail --no-color -f json FILES` against `slimstage check --format json FILES` (and with `--jobs` when the CLI has it). Files per second of wall time, spawn to exit. |
 
 Targets (issue 7): edit p95 at most half the Node server's at every size and growing no
@@ -359,8 +378,8 @@ the storm ends with the right diagnostics for the final version and no backlog.
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="one run, 50 edits, one batch run; does not write docs")
-    parser.add_argument("--runs", type=int, default=5, help="runs of the language-server scenarios (default 5)")
+    parser.add_argument("--quick", action="store_true", help="one run, 50 edits, one batch run, no profile; does not write docs")
+    parser.add_argument("--runs", type=int, default=3, help="runs of the language-server scenarios (default 3)")
     parser.add_argument("--batch-runs", type=int, default=3, help="runs of the batch check (default 3)")
     parser.add_argument("--edits", type=int, default=60, help="edits per size per run (default 60, at least 50)")
     parser.add_argument("--storm", type=int, default=200, help="changes in the edit storm (default 200)")
@@ -371,7 +390,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true", help="append slimstage's import-time and pyinstrument profile")
     args = parser.parse_args(argv)
     if args.quick:
-        args.runs, args.batch_runs, args.edits = 1, 1, 50
+        args.runs, args.batch_runs, args.edits, args.profile = 1, 1, 50, False
     command = "bash bench/run.sh" + (" --quick" if args.quick else "")
 
     missing = servers.peers_installed()

@@ -23,31 +23,31 @@ import servers
 PROFILER_PATH = servers.PEERS / "prof"
 
 
-def import_times(python: str, module: str, runs: int = 5) -> tuple[float, list[tuple[str, float, float]]]:
-    """Median total import time of ``module`` (ms) and the biggest imports of the median run.
-
-    Rows are (name, self ms, cumulative ms): top-level packages, plus slimstage's own
-    modules, sorted by cumulative time.
-    """
-    samples: list[tuple[float, list[tuple[str, float, float]]]] = []
+def import_times(python: str, module: str, runs: int = 5) -> tuple[float, list[tuple[str, float]], list[tuple[str, float]]]:
+    """Median total import time of ``module`` (ms), and for the median run: self time summed
+    per top-level package, and the modules with the most self time, both largest first."""
+    samples: list[tuple[float, list[tuple[str, float]]]] = []
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     for _ in range(runs + 1):  # the first one may write __pycache__; it is dropped below
         proc = subprocess.run([python, "-X", "importtime", "-c", f"import {module}"], capture_output=True, text=True, env=env)
-        rows: list[tuple[str, float, float]] = []
+        rows: list[tuple[str, float]] = []
         for line in proc.stderr.splitlines():
             if not line.startswith("import time:") or "imported package" in line:
                 continue
-            _, self_us, cum_us, name = (part.strip() for part in line.replace("import time:", "|", 1).split("|"))
-            rows.append((name.strip(), int(self_us) / 1e3, int(cum_us) / 1e3))
-        total = sum(s for _, s, _ in rows)
-        samples.append((total, rows))
+            _, self_us, _cum_us, name = (part.strip() for part in line.replace("import time:", "|", 1).split("|"))
+            rows.append((name.strip(), int(self_us) / 1e3))
+        samples.append((sum(ms for _, ms in rows), rows))
     samples = samples[1:]
     samples.sort(key=lambda s: s[0])
     total, rows = samples[len(samples) // 2]
-    top = [r for r in rows if "." not in r[0] or r[0].startswith("slimstage")]
-    top.sort(key=lambda r: -r[2])
-    return total, top
+    packages: dict[str, float] = {}
+    for name, ms in rows:
+        top = name.split(".")[0]
+        packages[top] = packages.get(top, 0.0) + ms
+    by_package = sorted(packages.items(), key=lambda kv: -kv[1])
+    by_module = sorted(rows, key=lambda r: -r[1])
+    return total, by_package, by_module
 
 
 def interpreter_start(python: str, runs: int = 5) -> float:
@@ -63,16 +63,24 @@ def interpreter_start(python: str, runs: int = 5) -> float:
 def _profiled(python: str, out: Path, module_args: list[str]) -> tuple[list[str], dict[str, str]]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROFILER_PATH), env.get("PYTHONPATH", "")]))
-    command = [python, "-m", "pyinstrument", "--no-color", "-r", "text", "-o", str(out), "-m", *module_args]
+    shown = " ".join(module_args[:6]) + (f" ... ({len(module_args) - 6} more)" if len(module_args) > 6 else "")
+    command = [python, "-m", "pyinstrument", "--no-color", "-r", "text", "-o", str(out),
+               f"--target-description=python -m {shown}", "-m", *module_args]
     return command, env
 
 
 def _trim(report: str, max_lines: int = 60) -> str:
     lines = [line.rstrip() for line in report.splitlines()]
+    # Drop pyinstrument's banner, keep from its "Recorded/Duration" facts on.
+    lines = [line for line in lines if line.strip()]
+    for i, line in enumerate(lines):
+        if "Duration:" in line:
+            lines = [" ".join(line.split()[-6:])] + lines[i + 1 :]
+            break
     return "\n".join(lines[:max_lines]) + ("\n..." if len(lines) > max_lines else "")
 
 
-def server_profile(python: str, text: str, n_edits: int = 60) -> str:
+def server_profile(python: str, text: str, n_edits: int = 20) -> str:
     """pyinstrument over ``slimstage serve`` for start-up plus ``n_edits`` edits of ``text``."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "serve.txt"
@@ -106,18 +114,18 @@ def markdown(python: str, text_5000: str, corpus: Path) -> str:
     parts.append(f"`{Path(python).name} -c pass` takes {floor:.0f} ms here: no Python server starts faster than that.")
     parts.append("")
     for module in ("slimstage.lsp.server", "slimstage.cli"):
-        total, top = import_times(python, module)
-        parts.append(f"`python -X importtime -c 'import {module}'`: {total:.0f} ms of imports (median of 5). Biggest:")
+        total, by_package, by_module = import_times(python, module)
+        parts.append(f"`python -X importtime -c 'import {module}'`: {total:.0f} ms of imports (median of 5 runs).")
         parts.append("")
-        parts.append("| module | self ms | cumulative ms |")
-        parts.append("| --- | ---: | ---: |")
-        for name, self_ms, cum_ms in top[:14]:
-            parts.append(f"| `{name}` | {self_ms:.1f} | {cum_ms:.1f} |")
+        parts.append("| package (self time summed) | ms | | module (self time) | ms |")
+        parts.append("| --- | ---: | --- | --- | ---: |")
+        for (pkg, pms), (mod, mms) in zip(by_package[:10], by_module[:10]):
+            parts.append(f"| `{pkg}` | {pms:.1f} | | `{mod}` | {mms:.1f} |")
         parts.append("")
     if not (PROFILER_PATH / "pyinstrument").is_dir():
         parts.append("(pyinstrument is not installed in bench/.peers/prof: run bench/setup.sh for the profiles)")
         return "\n".join(parts) + "\n"
-    parts.append("pyinstrument, `slimstage serve` started, 5,000-line file opened, 60 edits (debounce 0):")
+    parts.append("pyinstrument, `slimstage serve` started, 5,000-line file opened, 20 edits (debounce 0):")
     parts.append("")
     parts.append("```text\n" + _trim(server_profile(python, text_5000)) + "\n```")
     parts.append("")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One command for the whole benchmark: install the peers, run, print the table and
 # (for a full run) rewrite docs/performance.md.
-#   bash bench/run.sh            full run (5 LSP runs, 3 batch runs; ~5-8 min on 2 cores)
+#   bash bench/run.sh            full run (3 LSP runs, 3 batch runs; ~5-8 min on 2 cores)
 #   bash bench/run.sh --quick    one run of everything (~1-2 min), docs left alone
 # Other flags go to bench/main.py (see `python3 bench/main.py --help`).
 set -euo pipefail

@@ -68,3 +68,42 @@ def test_onbuild_has_its_instruction() -> None:
     doc = parse("FROM a\nONBUILD RUN npm ci\n")
     sub = doc.instructions[1].sub
     assert sub is not None and sub.keyword == "RUN" and sub.text == "npm ci"
+
+
+def _view(doc):
+    return [
+        (i.keyword, i.range, i.keyword_range, i.stage_index, i.text, [(f.name, f.value, f.range) for f in i.flags], [(w.text, w.range) for w in i.args])
+        for i in doc.instructions
+    ]
+
+
+def test_reparse_with_previous_version_equals_a_fresh_parse() -> None:
+    import random
+
+    from ..conftest import corpus_files
+
+    rng = random.Random(7)
+    files = corpus_files()[:40] or []
+    base = "FROM node:22 AS a\nRUN npm ci \\\n  && echo 🐳\nCOPY --from=a /x /y\nFROM a\nRUN <<EOF\nhi\nEOF\n"
+    texts = [base] + [p.read_text(encoding="utf-8", errors="replace") for p in files]
+    for text in texts:
+        prev = parse(text)
+        for _ in range(15):
+            lines = text.split("\n")
+            n = rng.randrange(len(lines))
+            op = rng.choice(["insert", "delete", "edit", "from"])
+            if op == "insert":
+                lines.insert(n, rng.choice(["", "RUN echo new", "# comment", "FROM alpine AS z", "ENV A=1 \\"]))
+            elif op == "delete" and len(lines) > 1:
+                del lines[n]
+            elif op == "edit":
+                lines[n] = lines[n] + rng.choice(["x", " \\", " --from=a", "é"])
+            else:
+                lines.insert(n, "FROM scratch")
+            text = "\n".join(lines)
+            fresh = parse(text)
+            incremental = parse(text, prev)
+            assert _view(incremental) == _view(fresh)
+            assert [(s.index, s.name, s.base, s.range) for s in incremental.stages] == [(s.index, s.name, s.base, s.range) for s in fresh.stages]
+            assert incremental.problems == fresh.problems
+            prev = incremental

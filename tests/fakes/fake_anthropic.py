@@ -32,7 +32,7 @@ import threading
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Mapping, Union
+from typing import Any, Mapping, Sequence, Union
 
 TEST_API_KEY = "test-key"
 """The API key tests give the SDK; any non-empty key is accepted unless one is required.
@@ -175,14 +175,14 @@ class RecordedRequest:
 class FakeAnthropic:
     """The fake server: start it (or use it as a context manager), point the SDK at `.url`.
 
-    `require_api_key`: when set, requests whose `x-api-key` differs get the API's 401.
+    `require_api_key`: when set, requests carrying any other key get the API's 401.
     `cache_min_tokens`: prefixes shorter than this are not cached, like the real API's
     per-model minimum; 0 (the default) caches any marked prefix so small tests see it.
     """
 
     def __init__(
         self,
-        replies: "list[Reply] | tuple[Reply, ...]" = (),
+        replies: Sequence[Reply] = (),
         *,
         require_api_key: str | None = None,
         cache_min_tokens: int = 0,
@@ -200,7 +200,7 @@ class FakeAnthropic:
 
     # -- lifecycle
 
-    def start(self) -> "FakeAnthropic":
+    def start(self) -> FakeAnthropic:
         if self._httpd is not None:
             return self
         self._stopping.clear()
@@ -226,7 +226,7 @@ class FakeAnthropic:
         self._httpd = None
         self._thread = None
 
-    def __enter__(self) -> "FakeAnthropic":
+    def __enter__(self) -> FakeAnthropic:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
@@ -352,7 +352,9 @@ def _text_block(text: str) -> dict[str, Any]:
     return {"type": "text", "text": text}
 
 
-def _tool_use_block(name: str, tool_input: Mapping[str, Any], tool_use_id: str | None) -> dict[str, Any]:
+def _tool_use_block(
+    name: str, tool_input: Mapping[str, Any], tool_use_id: str | None
+) -> dict[str, Any]:
     return {
         "type": "tool_use",
         "id": tool_use_id or _new_id("toolu_01"),
@@ -380,11 +382,11 @@ def _cacheable_pieces(body: Mapping[str, Any]) -> tuple[list[Any], int, str | No
     elif isinstance(system, list):
         pieces.extend(system)
     for message in body.get("messages") or []:
-        content = message.get("content") if isinstance(message, dict) else message
+        content = message.get("content") if isinstance(message, dict) else None
         if isinstance(content, list):
             pieces.extend(content)
-        else:
-            pieces.append({"role": message.get("role") if isinstance(message, dict) else None, "text": content})
+        elif content is not None:
+            pieces.append({"role": message.get("role"), "text": content})
 
     breakpoint_index, ttl = -1, None
     for index, piece in enumerate(pieces):
@@ -412,40 +414,43 @@ def _error_body(status: int, message: str | None, error_type: str | None, reques
 def _sse_events(message: Mapping[str, Any]) -> bytes:
     """The stream the API sends for `message`: start, blocks with deltas, delta, stop."""
     usage = message["usage"]
-    start = dict(message, content=[], stop_reason=None, stop_sequence=None)
-    start["usage"] = dict(usage, output_tokens=1)
-    events: list[tuple[str, dict[str, Any]]] = [
-        ("message_start", {"type": "message_start", "message": start}),
-        ("ping", {"type": "ping"}),
-    ]
+    opening = dict(message, content=[], stop_reason=None, stop_sequence=None)
+    opening["usage"] = dict(usage, output_tokens=1)
+    events: list[dict[str, Any]] = [{"type": "message_start", "message": opening}, {"type": "ping"}]
     for index, block in enumerate(message["content"]):
-        if block["type"] == "text":
-            opening = dict(block, text="")
-            pieces = _chunks(block["text"])
-            deltas = [{"type": "text_delta", "text": piece} for piece in pieces]
-        else:
-            opening = dict(block, input={})
-            pieces = _chunks(json.dumps(block["input"])) if block["input"] else []
-            deltas = [{"type": "input_json_delta", "partial_json": piece} for piece in pieces]
-        events.append(("content_block_start", {"type": "content_block_start", "index": index, "content_block": opening}))
-        for delta in deltas:
-            events.append(("content_block_delta", {"type": "content_block_delta", "index": index, "delta": delta}))
-        events.append(("content_block_stop", {"type": "content_block_stop", "index": index}))
-    final_usage = {key: usage[key] for key in ("input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")}
-    events.append((
-        "message_delta",
-        {
-            "type": "message_delta",
-            "delta": {"stop_reason": message["stop_reason"], "stop_sequence": None},
-            "usage": final_usage,
-        },
-    ))
-    events.append(("message_stop", {"type": "message_stop"}))
-    return b"".join(f"event: {name}\ndata: {json.dumps(data)}\n\n".encode() for name, data in events)
+        empty_block, deltas = _streamed_block(block)
+        events.append({"type": "content_block_start", "index": index, "content_block": empty_block})
+        events.extend({"type": "content_block_delta", "index": index, "delta": d} for d in deltas)
+        events.append({"type": "content_block_stop", "index": index})
+    events.append({
+        "type": "message_delta",
+        "delta": {"stop_reason": message["stop_reason"], "stop_sequence": None},
+        "usage": {name: usage[name] for name in _DELTA_USAGE_FIELDS},
+    })
+    events.append({"type": "message_stop"})
+    return b"".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n".encode() for e in events)
+
+
+_DELTA_USAGE_FIELDS = (
+    "input_tokens",
+    "output_tokens",
+    "cache_creation_input_tokens",
+    "cache_read_input_tokens",
+)
+
+
+def _streamed_block(block: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A content block as it opens (empty) and the deltas that fill it in."""
+    if block["type"] == "text":
+        texts = _chunks(block["text"])
+        return dict(block, text=""), [{"type": "text_delta", "text": t} for t in texts]
+    partial = _chunks(json.dumps(block["input"])) if block["input"] else []
+    return dict(block, input={}), [{"type": "input_json_delta", "partial_json": p} for p in partial]
 
 
 def _chunks(text: str) -> list[str]:
-    return [text[i : i + _STREAM_CHUNK_CHARS] for i in range(0, len(text), _STREAM_CHUNK_CHARS)] or [""]
+    size = _STREAM_CHUNK_CHARS
+    return [text[i : i + size] for i in range(0, len(text), size)] or [""]
 
 
 # ----------------------------------------------------------------------- HTTP plumbing
@@ -521,7 +526,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._answer(fake._take_reply(), body, request_id)
 
-    def _request_problem(self, path: str, headers: Mapping[str, str], body: Any) -> tuple[int, str] | None:
+    def _request_problem(
+        self, path: str, headers: Mapping[str, str], body: Any
+    ) -> tuple[int, str] | None:
         """What the real API would reject before it looks at the prompt, if anything."""
         fake = self.server.fake
         key = _api_key_of(headers)
@@ -533,7 +540,9 @@ class _Handler(BaseHTTPRequestHandler):
             return 400, "anthropic-version: header is required"
         if not isinstance(body, dict):
             return 400, "The request body is not valid JSON."
-        required = ("model", "messages") if path == COUNT_TOKENS_PATH else ("model", "max_tokens", "messages")
+        required = ["model", "messages"]
+        if path == MESSAGES_PATH:
+            required.append("max_tokens")
         for name in required:
             if name not in body:
                 return 400, f"{name}: Field required"
@@ -557,7 +566,8 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             message = fake._message_for(reply, body)
             if body.get("stream"):
-                self._send(200, _sse_events(message), "text/event-stream; charset=utf-8", request_id)
+                events = _sse_events(message)
+                self._send(200, events, "text/event-stream; charset=utf-8", request_id)
             else:
                 self._send_json(200, message, request_id)
 
@@ -571,7 +581,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, json.dumps(payload).encode(), "application/json", request_id)
 
     def _send_error(self, status: int, message: str, request_id: str) -> None:
-        self._send(status, _error_body(status, message, None, request_id), "application/json", request_id)
+        payload = _error_body(status, message, None, request_id)
+        self._send(status, payload, "application/json", request_id)
 
     def _send(
         self,

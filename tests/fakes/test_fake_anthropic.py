@@ -25,7 +25,10 @@ from tests.fakes.fake_anthropic import (
 
 pytest_plugins = ["tests.fakes.conftest_plugin"]
 
+Connect = Callable[..., anthropic.Anthropic]
+
 MODEL = "claude-sonnet-4-6"
+DOCKERFILE = "FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci\n"
 PLAN_TOOL = {
     "name": "emit_multistage_dockerfile",
     "description": "Return the rewritten Dockerfile.",
@@ -35,9 +38,10 @@ PLAN_TOOL = {
         "required": ["dockerfile"],
     },
 }
-DOCKERFILE = "FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci\n"
-Connect = Callable[..., anthropic.Anthropic]
-PLAN = {"dockerfile": "FROM node:22 AS build\nFROM gcr.io/distroless/nodejs22\n", "notes": "two stages"}
+PLAN = {
+    "dockerfile": "FROM node:22 AS build\nFROM gcr.io/distroless/nodejs22\n",
+    "notes": "two stages",
+}
 
 
 @pytest.fixture
@@ -48,8 +52,9 @@ def connect(fake_claude: FakeAnthropic) -> Iterator[Connect]:
     def make(**options: object) -> anthropic.Anthropic:
         settings: dict[str, object] = {"max_retries": 0, "timeout": 5.0}
         settings.update(options)
-        clients.append(anthropic.Anthropic(base_url=fake_claude.url, api_key=TEST_API_KEY, **settings))
-        return clients[-1]
+        client = anthropic.Anthropic(base_url=fake_claude.url, api_key=TEST_API_KEY, **settings)
+        clients.append(client)
+        return client
 
     yield make
     for client in clients:
@@ -66,28 +71,35 @@ def ask(client: anthropic.Anthropic, **params: object) -> anthropic.types.Messag
     return client.messages.create(**request)
 
 
+def user(content: object) -> dict[str, object]:
+    return {"role": "user", "content": content}
+
+
+# ----------------------------------------------------------------------------- messages
+
+
 def test_tool_use_round_trip(fake_claude: FakeAnthropic, connect: Connect) -> None:
     fake_claude.script(ToolUseReply(PLAN_TOOL["name"], PLAN), TextReply("Done."))
     client = connect()
 
     first = ask(client, tools=[PLAN_TOOL], tool_choice={"type": "tool", "name": PLAN_TOOL["name"]})
 
-    assert first.type == "message" and first.role == "assistant"
-    assert first.model == MODEL
+    assert (first.type, first.role, first.model) == ("message", "assistant", MODEL)
     assert first.id.startswith("msg_")
     assert first.stop_reason == "tool_use"
     (call,) = first.content
-    assert call.type == "tool_use" and call.name == PLAN_TOOL["name"]
-    assert call.input == PLAN
+    assert (call.type, call.name, call.input) == ("tool_use", PLAN_TOOL["name"], PLAN)
     assert call.id.startswith("toolu_")
 
+    assistant_turn = [block.model_dump(exclude_none=True) for block in first.content]
+    tool_result = {"type": "tool_result", "tool_use_id": call.id, "content": "valid"}
     second = ask(
         client,
         tools=[PLAN_TOOL],
         messages=[
-            {"role": "user", "content": DOCKERFILE},
-            {"role": "assistant", "content": [block.model_dump(exclude_none=True) for block in first.content]},
-            {"role": "user", "content": [{"type": "tool_result", "tool_use_id": call.id, "content": "valid"}]},
+            user(DOCKERFILE),
+            {"role": "assistant", "content": assistant_turn},
+            user([tool_result]),
         ],
     )
 
@@ -109,13 +121,45 @@ def test_max_tokens_reply_reports_truncation(fake_claude: FakeAnthropic, connect
 
 
 def test_max_tokens_can_cut_a_tool_call_short(fake_claude: FakeAnthropic, connect: Connect) -> None:
-    fake_claude.script(MaxTokensReply(tool_name=PLAN_TOOL["name"], partial_input={"notes": "two"}))
+    partial = {"notes": "two"}
+    fake_claude.script(MaxTokensReply(tool_name=PLAN_TOOL["name"], partial_input=partial))
 
     message = ask(connect(), tools=[PLAN_TOOL])
 
     assert message.stop_reason == "max_tokens"
     assert message.content[-1].type == "tool_use"
-    assert "dockerfile" not in message.content[-1].input
+    assert message.content[-1].input == partial
+
+
+def test_last_reply_repeats_when_the_script_runs_out(
+    fake_claude: FakeAnthropic, connect: Connect
+) -> None:
+    fake_claude.script(TextReply("one"), TextReply("again"))
+    client = connect()
+
+    texts = [ask(client).content[0].text for _ in range(3)]
+
+    assert texts == ["one", "again", "again"]
+
+
+def test_streamed_tool_call_assembles_into_the_same_message(
+    fake_claude: FakeAnthropic, connect: Connect
+) -> None:
+    fake_claude.script(ToolUseReply(PLAN_TOOL["name"], PLAN, text="Here is the plan."))
+
+    with connect().messages.stream(
+        model=MODEL, max_tokens=1024, tools=[PLAN_TOOL], messages=[user(DOCKERFILE)]
+    ) as stream:
+        text = "".join(stream.text_stream)
+        message = stream.get_final_message()
+
+    assert text == "Here is the plan."
+    assert message.stop_reason == "tool_use"
+    assert message.content[1].input == PLAN
+    assert message.usage.output_tokens > 1
+
+
+# ------------------------------------------------------------------------------- errors
 
 
 @pytest.mark.parametrize(
@@ -146,7 +190,9 @@ def test_http_errors_raise_the_sdk_exception(
     assert len(fake_claude.message_requests) == 1
 
 
-def test_rate_limit_is_retried_after_the_time_the_server_asks_for(fake_claude: FakeAnthropic, connect: Connect) -> None:
+def test_rate_limit_is_retried_after_the_wait_the_server_asks_for(
+    fake_claude: FakeAnthropic, connect: Connect
+) -> None:
     fake_claude.script(ErrorReply(429, retry_after=1), TextReply("after the wait"))
 
     started = time.monotonic()
@@ -159,7 +205,9 @@ def test_rate_limit_is_retried_after_the_time_the_server_asks_for(fake_claude: F
     assert 1.0 <= elapsed < 3.0
 
 
-def test_rate_limit_without_retries_raises_with_retry_after(fake_claude: FakeAnthropic, connect: Connect) -> None:
+def test_rate_limit_without_retries_raises_with_retry_after(
+    fake_claude: FakeAnthropic, connect: Connect
+) -> None:
     fake_claude.script(ErrorReply(429, retry_after=7))
 
     with pytest.raises(anthropic.RateLimitError) as raised:
@@ -179,15 +227,17 @@ def test_slow_reply_times_out(fake_claude: FakeAnthropic, connect: Connect) -> N
     assert len(fake_claude.message_requests) == 1
 
 
-def test_slow_reply_within_the_timeout_arrives(fake_claude: FakeAnthropic, connect: Connect) -> None:
+def test_slow_reply_within_the_timeout_arrives(
+    fake_claude: FakeAnthropic, connect: Connect
+) -> None:
     fake_claude.script(SlowReply(0.2, then=TextReply("late but fine")))
 
-    message = ask(connect(timeout=2.0))
-
-    assert message.content[0].text == "late but fine"
+    assert ask(connect(timeout=2.0)).content[0].text == "late but fine"
 
 
-def test_connection_reset_raises_connection_error(fake_claude: FakeAnthropic, connect: Connect) -> None:
+def test_connection_reset_raises_connection_error(
+    fake_claude: FakeAnthropic, connect: Connect
+) -> None:
     fake_claude.script(ConnectionReset())
 
     with pytest.raises(anthropic.APIConnectionError) as raised:
@@ -196,12 +246,12 @@ def test_connection_reset_raises_connection_error(fake_claude: FakeAnthropic, co
     assert not isinstance(raised.value, anthropic.APITimeoutError)
 
 
-def test_connection_reset_is_retried_by_the_sdk(fake_claude: FakeAnthropic, connect: Connect) -> None:
+def test_connection_reset_is_retried_by_the_sdk(
+    fake_claude: FakeAnthropic, connect: Connect
+) -> None:
     fake_claude.script(ConnectionReset(), TextReply("second try"))
 
-    message = ask(connect(max_retries=1))
-
-    assert message.content[0].text == "second try"
+    assert ask(connect(max_retries=1)).content[0].text == "second try"
 
 
 def test_malformed_json_body_is_not_a_message(fake_claude: FakeAnthropic, connect: Connect) -> None:
@@ -212,20 +262,22 @@ def test_malformed_json_body_is_not_a_message(fake_claude: FakeAnthropic, connec
         ask(connect())
 
 
-def test_requests_record_system_prompt_cache_control_and_key(fake_claude: FakeAnthropic, connect: Connect) -> None:
-    system = [
-        {"type": "text", "text": "You rewrite Dockerfiles into multi-stage builds. " * 20,
-         "cache_control": {"type": "ephemeral"}},
-    ]
+# --------------------------------------------------------------------- recorded requests
+
+
+def test_requests_record_system_prompt_cache_control_and_key(
+    fake_claude: FakeAnthropic, connect: Connect
+) -> None:
+    instructions = "You rewrite Dockerfiles into multi-stage builds. " * 20
+    system = [{"type": "text", "text": instructions, "cache_control": {"type": "ephemeral"}}]
     client = connect()
 
     first = ask(client, system=system)
-    second = ask(client, system=system, messages=[{"role": "user", "content": "FROM python:3.12\n"}])
+    second = ask(client, system=system, messages=[user("FROM python:3.12\n")])
 
     recorded = fake_claude.message_requests[0]
     assert recorded.path == "/v1/messages"
-    assert recorded.body["system"][0]["cache_control"] == {"type": "ephemeral"}
-    assert recorded.body["system"][0]["text"].startswith("You rewrite Dockerfiles")
+    assert recorded.body["system"] == system
     assert recorded.api_key == TEST_API_KEY
     assert TEST_API_KEY not in recorded.raw.decode()
     assert "anthropic-version" in recorded.headers
@@ -237,36 +289,13 @@ def test_requests_record_system_prompt_cache_control_and_key(fake_claude: FakeAn
     assert first.usage.input_tokens > 0 and first.usage.output_tokens > 0
 
 
-def test_streamed_tool_call_assembles_into_the_same_message(fake_claude: FakeAnthropic, connect: Connect) -> None:
-    fake_claude.script(ToolUseReply(PLAN_TOOL["name"], PLAN, text="Here is the plan."))
-    client = connect()
-
-    with client.messages.stream(
-        model=MODEL, max_tokens=1024, tools=[PLAN_TOOL], messages=[{"role": "user", "content": DOCKERFILE}]
-    ) as stream:
-        text = "".join(stream.text_stream)
-        message = stream.get_final_message()
-
-    assert text == "Here is the plan."
-    assert message.stop_reason == "tool_use"
-    assert message.content[1].input == PLAN
-    assert message.usage.output_tokens > 1
-
-
-def test_last_reply_repeats_when_the_script_runs_out(fake_claude: FakeAnthropic, connect: Connect) -> None:
-    fake_claude.script(TextReply("one"), TextReply("again"))
-    client = connect()
-
-    texts = [ask(client).content[0].text for _ in range(3)]
-
-    assert texts == ["one", "again", "again"]
-
-
-def test_count_tokens_answers_and_does_not_use_the_script(fake_claude: FakeAnthropic, connect: Connect) -> None:
+def test_count_tokens_answers_without_using_the_script(
+    fake_claude: FakeAnthropic, connect: Connect
+) -> None:
     fake_claude.script(TextReply("only reply"))
     client = connect()
 
-    counted = client.messages.count_tokens(model=MODEL, messages=[{"role": "user", "content": DOCKERFILE}])
+    counted = client.messages.count_tokens(model=MODEL, messages=[user(DOCKERFILE)])
 
     assert counted.input_tokens > 0
     assert ask(client).content[0].text == "only reply"
@@ -292,14 +321,20 @@ def test_requests_the_api_would_reject_get_its_400(fake_claude: FakeAnthropic) -
     request = urllib.request.Request(
         f"{fake_claude.url}/v1/messages",
         data=json.dumps({"model": MODEL, "messages": []}).encode(),
-        headers={"x-api-key": TEST_API_KEY, "anthropic-version": "2023-06-01", "content-type": "application/json"},
+        headers={
+            "x-api-key": TEST_API_KEY,
+            "anthropic-version": "2023-06-01",
+            "content-type": "application/json",
+        },
         method="POST",
     )
 
     with pytest.raises(urllib.error.HTTPError) as raised:
         urllib.request.urlopen(request, timeout=5)
 
-    body = json.loads(raised.value.read())
+    with raised.value as response:
+        body = json.loads(response.read())
     assert raised.value.code == 400
-    assert body["error"] == {"type": "invalid_request_error", "message": "max_tokens: Field required"}
+    assert body["error"]["type"] == "invalid_request_error"
+    assert body["error"]["message"] == "max_tokens: Field required"
     assert fake_claude.requests[0].api_key == TEST_API_KEY

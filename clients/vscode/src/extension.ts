@@ -7,7 +7,7 @@ import { ApiKeyStore } from './apiKey';
 import { convertActiveDockerfile } from './convert';
 import { onPythonEnvironmentChange } from './interpreter';
 import { SlimstageServer } from './server';
-import { needsRestart } from './settings';
+import { needsRestart, SettingKeys } from './settings';
 
 let server: SlimstageServer | undefined;
 
@@ -16,7 +16,7 @@ const RESTART_DELAY_MS = 300;
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
     const output = vscode.window.createOutputChannel('slimstage', { log: true });
     const apiKeys = new ApiKeyStore(context.secrets);
-    server = new SlimstageServer(output, apiKeys);
+    server = new SlimstageServer(output, apiKeys, new SettingKeys(context.extension.packageJSON));
     const running = server;
     context.subscriptions.push(output, apiKeys, running);
 

@@ -16,7 +16,7 @@ import {
 } from 'vscode-languageclient/node';
 import { ApiKeyStore, serverEnvironment } from './apiKey';
 import { checkServer, installCommand, Interpreter, resolveInterpreter } from './interpreter';
-import { apiKeyEnvName, SECTION, serverSettings, toServerSettings } from './settings';
+import { apiKeyEnvName, folderOf, SECTION, SettingKeys } from './settings';
 
 /** Dockerfiles by language id, and by name for files no other extension has claimed. */
 export const DOCUMENT_SELECTOR: DocumentSelector = [
@@ -37,6 +37,7 @@ export class SlimstageServer implements vscode.Disposable {
     constructor(
         private readonly output: vscode.LogOutputChannel,
         private readonly apiKeys: ApiKeyStore,
+        private readonly settings: SettingKeys,
     ) {}
 
     get current(): LanguageClient | undefined {
@@ -92,17 +93,19 @@ export class SlimstageServer implements vscode.Disposable {
             outputChannel: this.output,
             traceOutputChannel: this.output,
             revealOutputChannelOn: RevealOutputChannelOn.Never,
-            initializationOptions: serverSettings(folder),
+            initializationOptions: this.settings.values(folder),
+            // Changes reach the server as didChangeConfiguration; it then pulls section `slimstage`.
+            synchronize: { configurationSection: SECTION },
             middleware: {
                 workspace: {
-                    // The server pulls section `slimstage`; hide client-only keys from it.
+                    // Answer section `slimstage` with the explicitly set server settings only.
                     configuration: async (params, token, next) => {
                         const answers = await next(params, token);
                         if (!Array.isArray(answers)) {
                             return answers;
                         }
-                        return answers.map((answer, index) =>
-                            params.items[index]?.section === SECTION ? toServerSettings(answer) : answer,
+                        return params.items.map((item, index) =>
+                            item.section === SECTION ? this.settings.values(folderOf(item.scopeUri)) : answers[index],
                         );
                     },
                 },

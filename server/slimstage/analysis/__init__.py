@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import weakref
 from functools import cached_property
 
 from ..dockerfile.model import Dockerfile, Instruction
@@ -14,23 +15,29 @@ from .ecosystems import PackageStep, package_steps
 from .stages import StageGraph
 
 
+# Package steps depend only on the instruction (its text and position). The parser hands
+# unchanged instructions of the previous version back as the same objects, so this cache
+# carries the work over from keystroke to keystroke; entries die with their instructions.
+_STEPS: "weakref.WeakKeyDictionary[Instruction, list[PackageStep]]" = weakref.WeakKeyDictionary()
+
+
 class Analysis:
     def __init__(self, doc: Dockerfile, settings: Settings | None = None, context: BuildContext = UNKNOWN) -> None:
         self.doc = doc
         self.settings = settings or Settings()
         self.context = context
-        self._steps: dict[int, list[PackageStep]] = {}
 
     @cached_property
     def graph(self) -> StageGraph:
         return StageGraph(self.doc, self.settings.target)
 
     def steps(self, ins: Instruction) -> list[PackageStep]:
-        """Package-manager steps of a RUN (cached per instruction)."""
-        key = id(ins)
-        found = self._steps.get(key)
+        """Package-manager steps of a RUN (cached per instruction object, across versions)."""
+        if ins.keyword != "RUN":
+            return []
+        found = _STEPS.get(ins)
         if found is None:
-            found = self._steps[key] = package_steps(ins)
+            found = _STEPS[ins] = package_steps(ins)
         return found
 
     def ships(self, stage_index: int) -> bool:

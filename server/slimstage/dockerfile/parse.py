@@ -14,7 +14,9 @@ import json
 import re
 from typing import Optional
 
+from .words import json_words, split_words
 from .model import (
+    LineMap,
     Comment,
     Directive,
     Dockerfile,
@@ -44,95 +46,10 @@ _HEREDOC_WORD = re.compile(r"^(\d*)<<(-?)([^<]*)$")
 _WS = " \t\v\f\r"
 
 
-class _LineMap:
-    """Maps offsets in a logical (continuation-joined) line to document positions."""
-
-    __slots__ = ("starts", "segs", "raws")
-
-    def __init__(self) -> None:
-        self.starts: list[int] = []
-        self.segs: list[tuple[int, int, int]] = []  # (logical offset, line, char index)
-        self.raws: list[str] = []
-
-    def add(self, offset: int, line: int, char: int, raw: str) -> None:
-        self.starts.append(offset)
-        self.segs.append((offset, line, char))
-        self.raws.append(raw)
-
-    def pos(self, offset: int) -> Pos:
-        starts = self.starts
-        i = len(starts) - 1
-        while i > 0 and starts[i] > offset:
-            i -= 1
-        start, line, char = self.segs[i]
-        raw = self.raws[i]
-        idx = min(char + offset - start, len(raw))
-        return Pos(line, utf16_col(raw, idx))
-
-    def end_pos(self, offset: int) -> Pos:
-        """Position just after ``logical[offset - 1]``."""
-        if offset <= 0:
-            return self.pos(0)
-        p = self.pos(offset - 1)
-        # One more character; astral characters take two UTF-16 units.
-        i = len(self.starts) - 1
-        while i > 0 and self.starts[i] > offset - 1:
-            i -= 1
-        start, _, char = self.segs[i]
-        raw = self.raws[i]
-        idx = char + offset - 1 - start
-        width = 2 if idx < len(raw) and ord(raw[idx]) > 0xFFFF else 1
-        return Pos(p.line, p.character + width)
-
-    def range(self, start: int, end: int) -> Range:
-        return Range(self.pos(start), self.end_pos(end) if end > start else self.pos(start))
-
-    def shifted(self, by: int, lines: list[str]) -> tuple[tuple[tuple[int, int, int], ...], tuple[str, ...]]:
-        return tuple((o - by, ln, ch) for o, ln, ch in self.segs), tuple(self.raws)
-
-
 def _is_comment(raw: str) -> bool:
     return raw.lstrip(_WS + "\n").startswith("#")
 
 
-def _split_words(text: str, base: int = 0) -> list[tuple[str, int, int]]:
-    """Whitespace-separated words, quotes kept together (and removed from the word text).
-
-    Returns (unquoted text, start offset, end offset) relative to ``base``.
-    """
-    out: list[tuple[str, int, int]] = []
-    i, n = 0, len(text)
-    while i < n:
-        while i < n and text[i] in _WS:
-            i += 1
-        if i >= n:
-            break
-        start = i
-        buf: list[str] = []
-        quote = ""
-        while i < n and (quote or text[i] not in _WS):
-            ch = text[i]
-            if quote:
-                if ch == quote:
-                    quote = ""
-                elif ch == "\\" and quote == '"' and i + 1 < n and text[i + 1] in '"\\$`':
-                    i += 1
-                    buf.append(text[i])
-                else:
-                    buf.append(ch)
-            elif ch in "'\"":
-                quote = ch
-            elif ch == "\\" and i + 1 < n:
-                i += 1
-                buf.append(text[i])
-            else:
-                buf.append(ch)
-            i += 1
-        out.append(("".join(buf), base + start, base + i))
-    return out
-
-
-split_words = _split_words
 
 
 def _split_flags(text: str) -> tuple[list[tuple[str, int, int]], int]:
@@ -172,28 +89,6 @@ def _json_array(text: str) -> Optional[list[str]]:
     return None
 
 
-def _json_words(text: str, base: int) -> list[tuple[str, int, int]]:
-    """Positions of the string items of a JSON array (best effort for escapes)."""
-    out: list[tuple[str, int, int]] = []
-    i, n = 0, len(text)
-    while i < n:
-        if text[i] == '"':
-            start = i
-            i += 1
-            while i < n and text[i] != '"':
-                i += 2 if text[i] == "\\" else 1
-            end = min(i + 1, n)
-            try:
-                value = json.loads(text[start:end])
-            except ValueError:
-                value = text[start + 1 : end - 1]
-            out.append((value, base + start, base + end))
-            i = end
-        else:
-            i += 1
-    return out
-
-
 def _heredocs_in(line: str) -> list[tuple[str, bool, bool]]:
     """(name, strip_tabs, expand) for each heredoc redirection on a RUN/COPY/ADD line."""
     docs = []
@@ -202,7 +97,7 @@ def _heredocs_in(line: str) -> list[tuple[str, bool, bool]]:
         if not m or not m.group(3):
             continue
         rest = m.group(3)
-        words = _split_words(rest)
+        words = split_words(rest)
         if len(words) != 1:
             continue
         name = words[0][0]
@@ -214,11 +109,11 @@ def _heredocs_in(line: str) -> list[tuple[str, bool, bool]]:
 
 def _raw_words(text: str) -> list[str]:
     """Words with their quotes kept, as BuildKit's raw-quote lexer sees them."""
-    return [text[s:e] for _, s, e in _split_words(text)]
+    return [text[s:e] for _, s, e in split_words(text)]
 
 
 class _Parser:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, previous: Optional[Dockerfile] = None) -> None:
         if text.startswith("\ufeff"):
             text = text[1:]
         self.text = text
@@ -228,6 +123,10 @@ class _Parser:
         self.comments: list[Comment] = []
         self.instructions: list[Instruction] = []
         self.problems: list[Problem] = []
+        self.stage_count = 0
+        self.previous = previous
+        self._reuse: Optional[dict[tuple[str, int], Instruction]] = None
+        self._reuse_any: dict[str, Instruction] = {}
 
     # -- directives -------------------------------------------------------------------------
     def read_directives(self) -> None:
@@ -272,7 +171,7 @@ class _Parser:
             if is_end and not first.strip(_WS):
                 i += 1
                 continue
-            lm = _LineMap()
+            lm = LineMap()
             lm.add(0, i, len(raw) - len(stripped), raw)
             logical = first
             start_line = i
@@ -302,11 +201,34 @@ class _Parser:
         body = raw.lstrip(_WS + "\n")[1:].strip()
         self.comments.append(Comment(body, line, Range.of(line, 0, line, utf16_len(raw))))
 
-    def make_instruction(self, logical: str, lm: _LineMap, start_line: int, end_line: int, i: int) -> int:
+    def reusable(self, key: str, first: int) -> Optional[Instruction]:
+        """An instruction of the previous version with exactly these lines (escape unchanged),
+        preferably one that started on the same line."""
+        prev = self.previous
+        if prev is None or prev.escape != self.escape:
+            return None
+        if self._reuse is None:
+            self._reuse = {(ins._key, ins._first): ins for ins in prev.instructions if ins._key}
+            self._reuse_any = {ins._key: ins for ins in prev.instructions if ins._key}
+        return self._reuse.get((key, first)) or self._reuse_any.get(key)
+
+    def make_instruction(self, logical: str, lm: LineMap, start_line: int, end_line: int, i: int) -> int:
+        key = ""
+        if "<<" not in logical:
+            key = "\n".join(self.lines[start_line : end_line + 1])
+            old = self.reusable(key, start_line) if self.previous is not None else None
+            if old is not None:
+                if old.keyword == "FROM":
+                    self.stage_count += 1
+                ins = _shift(old, start_line - old._first, self.stage_count - 1)
+                self.check(ins)
+                self.instructions.append(ins)
+                return i
         heredocs: list[Heredoc] = []
-        ins = self.build_instruction(logical, lm, 0)
-        if ins.keyword in HEREDOC_KEYWORDS and not ins.is_json and "<<" in logical:
-            for name, strip_tabs, expand in _heredocs_in(logical[ins_offset_after_keyword(logical):]):
+        head = self.split_head(logical, 0)
+        keyword = head[0]
+        if keyword in HEREDOC_KEYWORDS and "<<" in logical and _json_array(head[3]) is None:
+            for name, strip_tabs, expand in _heredocs_in(logical[head[2]:]):
                 body_start = i
                 body: list[str] = []
                 terminated = False
@@ -326,14 +248,19 @@ class _Parser:
                     self.problems.append(Problem(f"unterminated heredoc: no line '{name}' ends it", rng))
                 heredocs.append(Heredoc(name, "".join(body), strip_tabs, expand, rng))
         end_text = self.lines[end_line] if end_line < len(self.lines) else ""
-        full = Range(ins.keyword_range.start, Pos(end_line, utf16_len(end_text)))
-        ins = _replace(ins, heredocs=tuple(heredocs), range=full)
+        if keyword == "FROM":
+            self.stage_count += 1
+        ins = self.build_instruction(logical, lm, 0, head, tuple(heredocs), Pos(end_line, utf16_len(end_text)), self.stage_count - 1)
+        if key:
+            object.__setattr__(ins, "_key", key)
+            object.__setattr__(ins, "_first", start_line)
         self.check(ins)
         self.instructions.append(ins)
         return i
 
-    def build_instruction(self, logical: str, lm: _LineMap, offset: int) -> Instruction:
-        """Parse ``logical[offset:]`` (keyword, flags, arguments) into an instruction."""
+    @staticmethod
+    def split_head(logical: str, offset: int) -> tuple[str, int, int, str, int]:
+        """(KEYWORD, keyword start, keyword end, rest after the keyword, rest start)."""
         n = len(logical)
         k0 = offset
         while k0 < n and logical[k0] in _WS:
@@ -341,44 +268,46 @@ class _Parser:
         k1 = k0
         while k1 < n and logical[k1] not in _WS:
             k1 += 1
-        keyword = logical[k0:k1].upper()
-        rest_start = k1
-        flag_words, args_rel = _split_flags(logical[rest_start:])
-        flags = []
-        for word, s, e in flag_words:
-            name, sep, value = word[2:].partition("=")
-            s += rest_start
-            e += rest_start
-            vr = lm.range(s + 3 + len(name), e) if sep else None
-            flags.append(Flag(name.lower(), _unquote(value) if sep else None, lm.range(s, e), vr))
+        return logical[k0:k1].upper(), k0, k1, logical[k1:], k1
+
+    def build_instruction(
+        self,
+        logical: str,
+        lm: LineMap,
+        offset: int,
+        head: Optional[tuple] = None,
+        heredocs: tuple = (),
+        end: Optional[Pos] = None,
+        stage_index: int = -1,
+    ) -> Instruction:
+        """Parse ``logical[offset:]`` (keyword, flags, arguments) into an instruction."""
+        keyword, k0, k1, rest, rest_start = head or self.split_head(logical, offset)
+        if rest.lstrip(_WS).startswith("--"):
+            flag_words, args_rel = _split_flags(rest)
+            flags = tuple((w, s + rest_start, e + rest_start) for w, s, e in flag_words)
+        else:
+            flags, args_rel = (), len(rest) - len(rest.lstrip(_WS))
         args_start = rest_start + args_rel
         text = logical[args_start:].rstrip(_WS)
         sub = None
         is_json = False
         if keyword == "ONBUILD" and text:
-            sub = self.build_instruction(logical, lm, args_start)
-            words = _split_words(text, args_start)
-        else:
-            arr = _json_array(text) if keyword in JSON_KEYWORDS or keyword == "HEALTHCHECK" else None
-            if arr is not None and keyword != "HEALTHCHECK":
-                is_json = True
-                words = _json_words(text, args_start)
-            else:
-                words = _split_words(text, args_start)
-        segs, raws = lm.shifted(args_start, self.lines)
+            sub = self.build_instruction(logical, lm, args_start, stage_index=stage_index)
+        elif keyword in JSON_KEYWORDS and text[:1] == "[" and _json_array(text) is not None:
+            is_json = True
+        kr = lm.range(k0, k1)
         return Instruction(
             keyword=keyword,
-            keyword_range=lm.range(k0, k1),
-            flags=tuple(flags),
-            args=tuple(Word(w, lm.range(s, e)) for w, s, e in words),
+            keyword_range=kr,
             text=text,
             is_json=is_json,
-            heredocs=(),
-            range=lm.range(k0, max(k1, len(logical))),
-            stage_index=-1,
+            heredocs=heredocs,
+            range=Range(kr.start, end if end is not None else lm.end_pos(max(k1, len(logical)))),
+            stage_index=stage_index,
             sub=sub,
-            _segments=segs,
-            _lines=raws,
+            _flag_spans=flags,
+            _text_offset=args_start,
+            _map=lm,
         )
 
     def check(self, ins: Instruction) -> None:
@@ -437,12 +366,10 @@ class _Parser:
                 close()
                 current = []
             if ins.keyword != "FROM" and not stages and not current:
-                ins = _replace(ins, stage_index=-1)
                 if ins.keyword != "ARG" and ins.keyword in KEYWORDS:
                     self.problems.append(Problem(f"{ins.keyword} comes before the first FROM", ins.keyword_range))
                 global_args.append(ins)
             else:
-                ins = _replace(ins, stage_index=len(stages))
                 current.append(ins)
             instructions.append(ins)
         close()
@@ -462,28 +389,45 @@ class _Parser:
         )
 
 
-def ins_offset_after_keyword(logical: str) -> int:
-    s = logical.lstrip(_WS)
-    k = len(logical) - len(s)
-    while k < len(logical) and logical[k] not in _WS:
-        k += 1
-    return k
+def _shift_range(r: Range, delta: int) -> Range:
+    return Range(Pos(r.start.line + delta, r.start.character), Pos(r.end.line + delta, r.end.character))
 
 
-def _unquote(value: str) -> str:
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-        return value[1:-1]
-    return value
+def _shift(ins: Instruction, delta: int, stage_index: int) -> Instruction:
+    """``ins`` moved ``delta`` lines (the same object when nothing moved)."""
+    if delta == 0 and ins.stage_index == stage_index:
+        return ins
+    lm = ins._map
+    if lm is not None and delta:
+        moved = LineMap()
+        moved.starts, moved.chars, moved.raws, moved.single = lm.starts, lm.chars, lm.raws, lm.single
+        moved.lines = [line + delta for line in lm.lines]
+        lm = moved
+    return Instruction(
+        keyword=ins.keyword,
+        keyword_range=_shift_range(ins.keyword_range, delta),
+        text=ins.text,
+        is_json=ins.is_json,
+        heredocs=ins.heredocs,
+        range=_shift_range(ins.range, delta),
+        stage_index=stage_index,
+        sub=_shift(ins.sub, delta, stage_index) if ins.sub is not None else None,
+        _flag_spans=ins._flag_spans,
+        _text_offset=ins._text_offset,
+        _map=lm,
+        _key=ins._key,
+        _first=ins._first + delta,
+    )
 
 
-def _replace(ins: Instruction, **changes: object) -> Instruction:
-    return dataclasses.replace(ins, **changes)
+def parse(text: str, previous: Optional[Dockerfile] = None) -> Dockerfile:
+    """Parse ``text`` into a Dockerfile model. Never raises.
 
-
-def parse(text: str) -> Dockerfile:
-    """Parse ``text`` into a Dockerfile model. Never raises."""
+    ``previous``, the model of an earlier version of the same document, lets unchanged
+    instructions be reused instead of parsed again (the language server passes it).
+    """
     try:
-        return _Parser(text).run()
+        return _Parser(text, previous).run()
     except RecursionError:  # pragma: no cover - defensive: deeply nested JSON
         return _Parser("").run()
 

@@ -74,7 +74,8 @@ class State:
         if len(text) > MAX_DOCUMENT_CHARS:
             text = text[:MAX_DOCUMENT_CHARS]
         started = time.perf_counter()
-        result = lint(parse(text), self.settings, ctx)
+        previous = cached.result.analysis.doc if cached is not None else None
+        result = lint(parse(text, previous), self.settings, ctx)
         elapsed = time.perf_counter() - started
         if elapsed > 0.5:
             print(f"slimstage: checking {uri} took {elapsed:.2f}s", file=sys.stderr)

@@ -42,6 +42,7 @@ async function until(what, probe, timeout = STEP_TIMEOUT, interval = 250) {
             last = await probe();
             if (last) return last;
         } catch (error) {
+            if (/^VS Code says:/.test(error?.message)) throw error;
             last = error;
         }
         await sleep(interval);
@@ -324,6 +325,8 @@ async function convert() {
         const toasts = await notificationsText();
         if (/converting to a multi-stage build/i.test(toasts)) sawProgress = toasts;
         for (const line of toasts.split('\n')) if (line.trim()) messages.add(line.trim());
+        const failure = toasts.split('\n').find((line) => /conversion failed|internal error|server is not running/i.test(line));
+        if (failure) throw new Error(`VS Code says: ${failure}`);
         const text = await editorText();
         const froms = text.split('\n').filter((line) => /^\s*FROM\s/i.test(line));
         return froms.length >= 2 ? text : undefined;
@@ -346,13 +349,17 @@ async function restartCommand() {
     const before = await countOf(/Server running\./g);
     await runCommand('slimstage: Restart Server');
     await until('the server to run again', async () => (await countOf(/Server running\./g)) > before);
-    await runCommand('slimstage: Show Output');
-    const shown = await until('the slimstage output channel', async () => {
-        const text = await visibleText('.output-view, .panel .monaco-editor');
-        return /Restart Server command/.test(text) ? text : undefined;
-    }, 15_000).catch(() => '');
-    results.outputShown = Boolean(shown);
     return 'restarted';
+}
+
+async function showOutput() {
+    await runCommand('slimstage: Show Output');
+    const shown = await until('the slimstage output channel in the panel', async () => {
+        const text = await visibleText('.part.panel .monaco-editor .view-lines');
+        return /Starting server \(/.test(text) ? text : undefined;
+    }, 15_000);
+    results.outputShown = shown;
+    return shown.split('\n').find((line) => /Starting server/.test(line));
 }
 
 // ---------------------------------------------------------------- main
@@ -402,6 +409,7 @@ try {
         await step('apikey', setApiKey);
         await step('convert', convert);
         await step('restart', restartCommand);
+        await step('output', showOutput);
     }
 } catch (error) {
     results.error = String(error?.stack ?? error);
