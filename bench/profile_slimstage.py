@@ -23,14 +23,17 @@ import servers
 PROFILER_PATH = servers.PEERS / "prof"
 
 
-def import_times(python: str, module: str, runs: int = 5) -> tuple[float, list[tuple[str, float]], list[tuple[str, float]]]:
-    """Median total import time of ``module`` (ms), and for the median run: self time summed
+def import_times(python: str, argv: list[str], runs: int = 5) -> tuple[float, list[tuple[str, float]], list[tuple[str, float]]]:
+    """Median total import time of ``python -X importtime ARGV`` (ms; stdin is empty, so
+    ``serve`` starts and stops at once), and for the median run: self time summed
     per top-level package, and the modules with the most self time, both largest first."""
     samples: list[tuple[float, list[tuple[str, float]]]] = []
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     for _ in range(runs + 1):  # the first one may write __pycache__; it is dropped below
-        proc = subprocess.run([python, "-X", "importtime", "-c", f"import {module}"], capture_output=True, text=True, env=env)
+        proc = subprocess.run(
+            [python, "-X", "importtime", *argv], capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL
+        )
         rows: list[tuple[str, float]] = []
         for line in proc.stderr.splitlines():
             if not line.startswith("import time:") or "imported package" in line:
@@ -63,20 +66,18 @@ def interpreter_start(python: str, runs: int = 5) -> float:
 def _profiled(python: str, out: Path, module_args: list[str]) -> tuple[list[str], dict[str, str]]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROFILER_PATH), env.get("PYTHONPATH", "")]))
-    shown = " ".join(module_args[:6]) + (f" ... ({len(module_args) - 6} more)" if len(module_args) > 6 else "")
+    shown = " ".join(module_args[:6]) + (f" ... ({len(module_args) - 6} more arguments)" if len(module_args) > 6 else "")
     command = [python, "-m", "pyinstrument", "--no-color", "-r", "text", "-o", str(out),
                f"--target-description=python -m {shown}", "-m", *module_args]
     return command, env
 
 
 def _trim(report: str, max_lines: int = 60) -> str:
-    lines = [line.rstrip() for line in report.splitlines()]
-    # Drop pyinstrument's banner, keep from its "Recorded/Duration" facts on.
-    lines = [line for line in lines if line.strip()]
-    for i, line in enumerate(lines):
-        if "Duration:" in line:
-            lines = [" ".join(line.split()[-6:])] + lines[i + 1 :]
-            break
+    """pyinstrument's text report without its banner, cut to ``max_lines``."""
+    lines = [line.rstrip() for line in report.splitlines() if line.strip()]
+    duration = next((line[line.index("Duration:") :] for line in lines if "Duration:" in line), "")
+    start = next((i + 1 for i, line in enumerate(lines) if line.lstrip().startswith("/   _/")), 0)
+    lines = ([" ".join(duration.split())] if duration else []) + lines[start:]
     return "\n".join(lines[:max_lines]) + ("\n..." if len(lines) > max_lines else "")
 
 
@@ -89,6 +90,22 @@ def server_profile(python: str, text: str, n_edits: int = 20) -> str:
             "slimstage (pyinstrument)", command, {"debounceMs": 0}, {"slimstage": {"debounceMs": 0}}, env
         )
         scenarios.edit_latency(spec, text, edits.edit_session(text, n_edits, seed=0))
+        for _ in range(50):
+            if out.exists() and out.stat().st_size:
+                break
+            time.sleep(0.1)
+        return out.read_text() if out.exists() else "(pyinstrument wrote no report: the server did not exit normally)"
+
+
+def startup_profile(python: str, text: str) -> str:
+    """pyinstrument over ``slimstage serve`` from spawn through the first diagnostics, then exit."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "startup.txt"
+        command, env = _profiled(python, out, ["slimstage", "serve"])
+        spec = servers.ServerSpec(
+            "slimstage (pyinstrument)", command, {"debounceMs": 0}, {"slimstage": {"debounceMs": 0}}, env
+        )
+        scenarios.startup(spec, text)
         for _ in range(50):
             if out.exists() and out.stat().st_size:
                 break
@@ -113,9 +130,11 @@ def markdown(python: str, text_5000: str, corpus: Path) -> str:
     floor = interpreter_start(python)
     parts.append(f"`{Path(python).name} -c pass` takes {floor:.0f} ms here: no Python server starts faster than that.")
     parts.append("")
-    for module in ("slimstage.lsp.server", "slimstage.cli"):
-        total, by_package, by_module = import_times(python, module)
-        parts.append(f"`python -X importtime -c 'import {module}'`: {total:.0f} ms of imports (median of 5 runs).")
+    sample = str(batch.corpus_files(corpus)[0])
+    for argv in (["-m", "slimstage", "serve"], ["-m", "slimstage", "check", "--format", "json", "<one corpus file>"]):
+        real = [sample if a.startswith("<") else a for a in argv]
+        total, by_package, by_module = import_times(python, real)
+        parts.append(f"`python -X importtime {' '.join(argv)}`: {total:.0f} ms of imports (median of 5 runs).")
         parts.append("")
         parts.append("| package (self time summed) | ms | | module (self time) | ms |")
         parts.append("| --- | ---: | --- | --- | ---: |")
@@ -125,6 +144,10 @@ def markdown(python: str, text_5000: str, corpus: Path) -> str:
     if not (PROFILER_PATH / "pyinstrument").is_dir():
         parts.append("(pyinstrument is not installed in bench/.peers/prof: run bench/setup.sh for the profiles)")
         return "\n".join(parts) + "\n"
+    parts.append("pyinstrument, `slimstage serve` from spawn to the first diagnostics of a 500-line file:")
+    parts.append("")
+    parts.append("```text\n" + _trim(startup_profile(python, generate.generate(500, seed=1)), 45) + "\n```")
+    parts.append("")
     parts.append("pyinstrument, `slimstage serve` started, 5,000-line file opened, 20 edits (debounce 0):")
     parts.append("")
     parts.append("```text\n" + _trim(server_profile(python, text_5000)) + "\n```")

@@ -22,8 +22,6 @@ class Row:
     target: str = ""
     check: Callable[[float, float], bool] | None = None
     """(slimstage median, peer median) -> met?"""
-    lower_is_better: bool = True
-    group: str = ""
 
     @property
     def slim_median(self) -> float:

@@ -66,7 +66,7 @@ class Startup:
     idle_rss_mib: float
 
 
-def startup(spec: ServerSpec, text: str, log_dir: Path | None = None, timeout: float = 60.0) -> Startup:
+def startup(spec: ServerSpec, text: str, log_dir: Path | None = None, timeout: float = 30.0) -> Startup:
     """Spawn → initialize response, and spawn → first diagnostics after an immediate didOpen."""
     client = _start(spec, log_dir, "startup")
     try:
@@ -90,6 +90,8 @@ class EditLatency:
     latencies_ms: list[float]
     versioned: bool
     kinds: list[str] = field(default_factory=list)
+    final_matches_fresh: bool = True
+    """The diagnostics after the last edit equal those of a fresh open of the same text."""
 
     @property
     def p50(self) -> float:
@@ -117,7 +119,7 @@ def edit_latency(
     *,
     think_ms: float = 20.0,
     log_dir: Path | None = None,
-    timeout: float = 60.0,
+    timeout: float = 30.0,
 ) -> EditLatency:
     """didChange → the publishDiagnostics for that version, one edit at a time."""
     client = _start(spec, log_dir, "edits")
@@ -129,6 +131,7 @@ def edit_latency(
         versioned = first.version is not None
         doc = Document(text)
         latencies: list[float] = []
+        last = first
         for i, edit in enumerate(script):
             time.sleep(think_ms / 1e3)  # a person's pause between keystrokes
             doc.apply(edit)
@@ -137,7 +140,13 @@ def edit_latency(
             sent = client.did_change(uri, version, [_change_for(client, doc, edit)])
             pub = _wait(client, uri, version, before, versioned, timeout)
             latencies.append((pub.at - sent) * 1e3)
-        return EditLatency(len(text.splitlines()), latencies, versioned, [e.kind for e in script])
+            last = pub
+        # A server that updates its analysis incrementally must end where a fresh parse does.
+        fresh_uri = _uri("edits-fresh")
+        client.did_open(fresh_uri, doc.text, version=1)
+        fresh = client.wait_publish(fresh_uri, timeout=timeout)
+        same = _normalise(last.diagnostics) == _normalise(fresh.diagnostics)
+        return EditLatency(len(text.splitlines()), latencies, versioned, [e.kind for e in script], same)
     finally:
         client.shutdown()
 

@@ -376,6 +376,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    # File names that are not valid UTF-8 reach us as surrogate escapes (PEP 383): write
+    # them back as the bytes they were instead of failing on a strict UTF-8 stdout.
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="surrogateescape")
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "tests" / "e2e" / "neovim" / "emacs_run.el"
 EXAMPLE = REPO / "examples" / "node-service"
 STEP_TIMEOUT_MS = 20_000
-RUN_TIMEOUT_S = 150
+RUN_TIMEOUT_S = 180
 
 
 def _emacs() -> str:
@@ -58,7 +58,8 @@ def emacs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     env.update(
         {
             "HOME": str(home),
-            "SLIMSTAGE_EMACS_CMD": json.dumps([sys.executable, "-m", "slimstage", "serve"]),
+            "SLIMSTAGE_EMACS_CMD": os.environ.get("SLIMSTAGE_E2E_SERVER_CMD")
+            or json.dumps([sys.executable, "-m", "slimstage", "serve"]),
             "SLIMSTAGE_EMACS_SETTINGS": json.dumps({"debounceMs": 0, "engine": "offline"}),
             "SLIMSTAGE_EMACS_FILE": str(project / "Dockerfile"),
             "SLIMSTAGE_EMACS_CODE": "SLIM101",

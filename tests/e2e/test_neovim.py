@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "tests" / "e2e" / "neovim" / "run.lua"
 EXAMPLE = REPO / "examples" / "node-service"
 STEP_TIMEOUT_MS = 20_000
-RUN_TIMEOUT_S = 150
+RUN_TIMEOUT_S = 180
 
 # What the fake Claude answers for examples/node-service: a valid multi-stage build with
 # stage names the offline planner does not use, so the test can tell whose edit landed.
@@ -52,6 +52,12 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=3s CMD ["/nodejs/bin/node", "-e", "require('http').get('http://127.0.0.1:3000/healthz', r => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))"]
 CMD ["dist/server.js"]
 """
+
+
+def server_command() -> list[str]:
+    """This interpreter's server, or the JSON command list in SLIMSTAGE_E2E_SERVER_CMD."""
+    override = os.environ.get("SLIMSTAGE_E2E_SERVER_CMD")
+    return json.loads(override) if override else [sys.executable, "-m", "slimstage", "serve"]
 
 
 def _nvim() -> str:
@@ -112,7 +118,7 @@ def _run_neovim(tmp: Path, engine: str, settings: dict[str, Any], env_extra: dic
             "XDG_STATE_HOME": str(home / "state"),
             "XDG_CACHE_HOME": str(home / "cache"),  # 0.7 writes lsp.log here
             "SLIMSTAGE_NVIM_RTP": str(REPO / "clients" / "neovim"),
-            "SLIMSTAGE_NVIM_CMD": json.dumps([sys.executable, "-m", "slimstage", "serve"]),
+            "SLIMSTAGE_NVIM_CMD": json.dumps(server_command()),
             "SLIMSTAGE_NVIM_SETTINGS": json.dumps(settings),
             "SLIMSTAGE_NVIM_FILE": str(project / "Dockerfile"),
             "SLIMSTAGE_NVIM_CODE": "SLIM101",
@@ -169,7 +175,18 @@ def _claude_reply(dockerfile: str):
     from slimstage.rewrite import claude
     from tests.fakes.fake_anthropic import ToolUseReply
 
-    return ToolUseReply(claude.TOOL_NAME, {"dockerfile": dockerfile})
+    return ToolUseReply(
+        claude.TOOL_NAME,
+        {
+            "dockerfile": dockerfile,
+            "stages": [
+                {"name": "npm-deps", "explanation": "Installs the locked dependencies in a layer that source edits keep."},
+                {"name": "ts-build", "explanation": "Compiles TypeScript, then drops the devDependencies."},
+                {"name": "api", "explanation": "Runs dist/server.js on distroless Node.js as a non-root user."},
+            ],
+            "size_reduction": "From the full node:22 image to distroless Node.js, without sources or the npm cache.",
+        },
+    )
 
 
 def test_client_attaches_to_dockerfile_buffer(neovim: NeovimRun) -> None:

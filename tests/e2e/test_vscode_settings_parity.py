@@ -101,6 +101,6 @@ def test_dockerfile_names_reach_the_server() -> None:
     (language,) = [lang for lang in PACKAGE["contributes"]["languages"] if lang["id"] == "dockerfile"]
     assert {"Dockerfile", "Containerfile"} <= set(language["filenames"])
     assert {"*.Dockerfile", "Dockerfile.*"} <= set(language["filenamePatterns"])
-    selector = (CLIENT / "src" / "server.ts").read_text(encoding="utf-8")
+    selector = (CLIENT / "src" / "selector.ts").read_text(encoding="utf-8")
     for pattern in ("language: 'dockerfile'", "'**/Dockerfile'", "'**/*.Dockerfile'", "'**/Dockerfile.*'", "'**/Containerfile'"):
         assert pattern in selector, f"document selector lacks {pattern}"

@@ -29,6 +29,8 @@ BODY = (
     "COPY --chown=node:node . .",
     "COPY package.json package-lock.json ./",
     "COPY requirements.txt .",
+    "COPY config/nginx.conf /etc/nginx/nginx.conf",
+    "COPY src ./src",
     "COPY go.mod go.sum ./",
     'COPY ["package.json", "./"]',
     "RUN npm ci",
@@ -60,6 +62,9 @@ BODY = (
     "COPY --from={prev} / /",
     "COPY --from={prev} /out/server /server",
     "COPY --from={prev} /app/out ./",
+    "COPY --from={prev} /app .",
+    "COPY --from={prev} /src /src",
+    "RUN ./gradlew installDist",
     "COPY --from=alpine:3.20 / /",
     "COPY --link --from={prev} /. /",
     "ENV NODE_ENV=production GREETING={odd}",
@@ -97,7 +102,7 @@ NASTY = (
     "\r", "\r\n", "\t", "\x00", "\ufeff", "😀", "\ud800", "\udfff", "\u2028", "\x0b", "\x0c", "\x85",
     "${", "$", "--", "--from=", "--mount=", " AS ", "\n", "\n\n", "#", "# escape=`\n", "# escape=\\\n",
     "# syntax=docker/dockerfile:1\n", "FROM ", "RUN ", "COPY ", "ONBUILD ", "\\\n\\\n", "[\"", "\"]",
-    "\U0001f468\u200d\U0001f469\u200d\U0001f467", "\x7f", "\x1b[31m",
+    "\U0001f468\u200d\U0001f469\u200d\U0001f467", "\x7f", "\x1b[31m", "\xa0", "\u3000", "\x1c", "\\\\\n", "``\n",
 )
 
 
@@ -176,3 +181,103 @@ def mutated(draw, base=None) -> str:
 def any_dockerfile():
     """Valid, mutated, or plain random text."""
     return st.one_of(dockerfiles(), mutated(), mutated(), st.text(max_size=200))
+
+
+SCENARIOS = (
+    # SLIM101: broad copy before an install, in several ecosystems and shapes.
+    ("FROM node:22-slim AS {name}", "WORKDIR /app", "COPY . .", "{extra}", "RUN npm ci", 'CMD ["node", "{odd}.js"]'),
+    ("FROM python:3.12-slim", "WORKDIR /srv", "COPY --chown=app:app . /srv/", "RUN pip install -r requirements.txt", "{extra}", "CMD python -m app"),
+    ("FROM node:22", "COPY . .", "EXPOSE 3000", "RUN yarn install --frozen-lockfile", "RUN yarn build"),
+    ("FROM ruby:3", "WORKDIR /app", "COPY . ./", "RUN bundle install", "{extra}"),
+    ("FROM node:22", "WORKDIR /w", "ADD . .", "LABEL a={odd}", "RUN pnpm install", "RUN npm ci"),
+    # SLIM201: the whole root of a builder that names its outputs.
+    ("FROM golang:1.22 AS builder", "WORKDIR /src", "COPY . .", "RUN CGO_ENABLED=0 go build -o /out/{bin} .", "", "FROM gcr.io/distroless/static-debian12", "COPY --from=builder / /", "{extra}"),
+    ("FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build", "WORKDIR /src", "COPY . .", "RUN dotnet publish -c Release -o out", "FROM mcr.microsoft.com/dotnet/aspnet:8.0", "COPY --from=build --chown=app / /app", 'ENTRYPOINT ["dotnet", "app.dll"]'),
+    ("FROM golang:1.22 AS b", "RUN go build -o bin/{bin} ./cmd && go build -o /usr/local/bin/tool ./tool", "FROM alpine", "COPY --from=b /. /", "COPY --from=0 / /opt/"),
+    # SLIM202: a builder's whole workspace, or the source next to the binary, in the runtime.
+    ("FROM eclipse-temurin:21-jdk AS builder", "WORKDIR /app", "COPY . .", "RUN ./gradlew installDist", "FROM eclipse-temurin:21-jre", "WORKDIR /app", "COPY --from=builder /app .", "{extra}"),
+    ("FROM golang:1.22 AS build", "WORKDIR /src", "COPY . .", "RUN go build -o /bin/{bin} .", "FROM alpine", "COPY . .", "COPY --from=build /bin/{bin} /usr/bin/", 'ENTRYPOINT ["/usr/bin/{bin}"]'),
+)
+
+
+@st.composite
+def fixable(draw) -> str:
+    """A Dockerfile built around a finding that has a fix, with noise around it."""
+    lines = list(draw(st.sampled_from(SCENARIOS)))
+    odd = draw(st.sampled_from(ODD_WORDS))
+    out = []
+    for line in lines:
+        line = line.replace("{name}", draw(st.sampled_from(NAMES))).replace("{odd}", odd).replace("{bin}", draw(st.sampled_from(("server", "app", odd))))
+        if line == "{extra}":
+            line = draw(instruction(None, "\\"))
+        out.append(line)
+    for _ in range(draw(st.integers(0, 3))):
+        out.insert(draw(st.integers(1, len(out))), draw(st.sampled_from(("# note " + odd, "", "ENV X=" + odd, "LABEL y=1", "RUN echo " + odd))))
+    text = "\n".join(out) + draw(st.sampled_from(("\n", "")))
+    if draw(st.integers(0, 3)) == 0:
+        text = text.replace("\n", "\r\n")
+    if draw(st.integers(0, 5)) == 0:
+        text = "\t" + text.replace("\n", "\n  ")
+    return text
+
+
+# -- seeds: every rule's own documented example, the rule and parser fixtures, the corpus ---------
+
+_ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
+_BLOCK = __import__("re").compile(r"```dockerfile\n(.*?)```", __import__("re").S)
+
+
+def _seed_texts() -> tuple[str, ...]:
+    from slimstage.rules.base import all_rules
+
+    out: list[str] = []
+    for rule in all_rules():  # "Example" holds the bad file and the "Use instead" one
+        out += _BLOCK.findall(rule.docs().section("Example"))
+    for folder in (_ROOT / "tests" / "fixtures" / "rules", _ROOT / "tests" / "fixtures" / "parser"):
+        out += [p.read_text(encoding="utf-8", errors="replace") for p in sorted(folder.rglob("*Dockerfile*")) if p.is_file()]
+    corpus = _ROOT.parent / "shared" / "corpus"
+    if corpus.is_dir():
+        out += [p.read_text(encoding="utf-8", errors="replace") for p in sorted(corpus.rglob("*")) if p.is_file() and p.name != "README.md"]
+    return tuple(t for t in out if len(t) < 20_000)
+
+
+SEEDS = _seed_texts()
+
+
+def seeded():
+    """A real or documented Dockerfile: rule examples, fixtures and the shared corpus."""
+    return st.sampled_from(SEEDS)
+
+
+# -- settings and build contexts --------------------------------------------------------------------
+
+CONTEXT_FILES = ("package.json", "package-lock.json", "yarn.lock", "pnpm-lock.yaml", "requirements.txt", "pyproject.toml", "poetry.lock", "go.mod", "go.sum", "Gemfile", "Gemfile.lock", "node_modules", ".env", ".git", "dist", "src", "Dockerfile", "😀.txt")
+IGNORE_LINES = ("config", "src", "node_modules", ".git", "*", "!src", "**/*.log", "dist/", "# comment", "", "[", "\\", "!", "..", "/", "src/**", "!*.json", "\ud800")
+
+
+@st.composite
+def contexts(draw):
+    """No context (an unsaved buffer), or a folder with some files and maybe a .dockerignore."""
+    from pathlib import Path
+
+    from slimstage.analysis.context import UNKNOWN, BuildContext
+
+    if draw(st.integers(0, 3)) == 0:
+        return UNKNOWN
+    files = frozenset(draw(st.lists(st.sampled_from(CONTEXT_FILES), max_size=8)))
+    ignore = draw(st.one_of(st.none(), st.lists(st.sampled_from(IGNORE_LINES), max_size=6).map("\n".join)))
+    return BuildContext(Path("/nonexistent/ctx"), files, ignore)
+
+
+@st.composite
+def lint_settings(draw):
+    from slimstage.settings import Settings
+
+    return Settings(
+        target_base=draw(st.sampled_from(("distroless", "alpine", "slim", "scratch"))),
+        max_stages=draw(st.integers(1, 6)),
+        include_healthcheck=draw(st.booleans()),
+        cache_mounts=draw(st.booleans()),
+        security_scan=draw(st.booleans()),
+        target=draw(st.sampled_from(("", "", "builder", "runtime", "0", "missing", "RUNTIME"))),
+    )

@@ -19,6 +19,8 @@ CS_PKG="$CS_PREFIX/node_modules/code-server"
 READY="$CS_PREFIX/.slimstage-ready"
 
 export npm_config_yes=true npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
+# node-gyp compiles with every core.
+export JOBS="${JOBS:-max}"
 # node-gyp must build against the local Node headers: it cannot download them here.
 if [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/node.h ]; then
     export npm_config_nodedir=/usr

@@ -6,8 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
-import { ExecuteCommandRequest, LanguageClient, WorkDoneProgress } from 'vscode-languageclient/node';
-import { DOCUMENT_SELECTOR } from './server';
+import { ExecuteCommandRequest, LanguageClient, Middleware, WorkDoneProgress } from 'vscode-languageclient/node';
+import { DOCUMENT_SELECTOR } from './selector';
 
 export const SERVER_CONVERT_COMMAND = 'slimstage.server.convert';
 
@@ -82,3 +82,50 @@ export async function convertActiveDockerfile(
 function errorMessage(error: unknown): string {
     return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * The server's code lens and code actions name `slimstage.server.convert`; send them
+ * through `slimstage.convert` instead, so every conversion shows the same notification.
+ */
+export function routeToClientCommand(command: vscode.Command | undefined): vscode.Command | undefined {
+    if (command?.command !== SERVER_CONVERT_COMMAND) {
+        return command;
+    }
+    const target: unknown = command.arguments?.[0]?.uri;
+    return {
+        title: command.title,
+        tooltip: command.tooltip,
+        command: 'slimstage.convert',
+        arguments: typeof target === 'string' ? [vscode.Uri.parse(target)] : [],
+    };
+}
+
+export const convertMiddleware: Middleware = {
+    provideCodeLenses: async (document, token, next) => {
+        const lenses = await next(document, token);
+        lenses?.forEach((lens) => (lens.command = routeToClientCommand(lens.command)));
+        return lenses;
+    },
+    resolveCodeLens: async (lens, token, next) => {
+        const resolved = await next(lens, token);
+        if (resolved) {
+            resolved.command = routeToClientCommand(resolved.command);
+        }
+        return resolved;
+    },
+    provideCodeActions: async (document, range, context, token, next) => {
+        const actions = await next(document, range, context, token);
+        return actions?.map((action) =>
+            action instanceof vscode.CodeAction
+                ? Object.assign(action, { command: routeToClientCommand(action.command) })
+                : routeToClientCommand(action) ?? action,
+        );
+    },
+    resolveCodeAction: async (action, token, next) => {
+        const resolved = await next(action, token);
+        if (resolved) {
+            resolved.command = routeToClientCommand(resolved.command);
+        }
+        return resolved;
+    },
+};

@@ -75,7 +75,7 @@ export async function onPythonEnvironmentChange(listener: () => void): Promise<v
 }
 
 export type ServerCheck =
-    | { ok: true; version: string; python: string }
+    | { ok: true; python: string }
     | { ok: false; reason: 'not-found' | 'too-old' | 'not-installed'; detail: string };
 
 const PROBE = [
@@ -102,7 +102,7 @@ export function checkServer(interpreter: Interpreter): Promise<ServerCheck> {
                 } else if (!probe.found) {
                     resolve({ ok: false, reason: 'not-installed', detail: `Python ${probe.python}` });
                 } else {
-                    resolve({ ok: true, version: '', python: probe.python });
+                    resolve({ ok: true, python: probe.python });
                 }
             } catch {
                 resolve({ ok: false, reason: 'not-found', detail: stdout.trim() || stderr.trim() });

@@ -6,7 +6,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
-    DocumentSelector,
     LanguageClient,
     LanguageClientOptions,
     RevealOutputChannelOn,
@@ -15,17 +14,10 @@ import {
     TransportKind,
 } from 'vscode-languageclient/node';
 import { ApiKeyStore, serverEnvironment } from './apiKey';
+import { convertMiddleware } from './convert';
+import { DOCUMENT_SELECTOR } from './selector';
 import { checkServer, installCommand, Interpreter, resolveInterpreter } from './interpreter';
 import { apiKeyEnvName, folderOf, SECTION, SettingKeys } from './settings';
-
-/** Dockerfiles by language id, and by name for files no other extension has claimed. */
-export const DOCUMENT_SELECTOR: DocumentSelector = [
-    { language: 'dockerfile' },
-    { scheme: 'file', pattern: '**/Dockerfile' },
-    { scheme: 'file', pattern: '**/*.Dockerfile' },
-    { scheme: 'file', pattern: '**/Dockerfile.*' },
-    { scheme: 'file', pattern: '**/Containerfile' },
-];
 
 export class SlimstageServer implements vscode.Disposable {
     private client: LanguageClient | undefined;
@@ -97,6 +89,7 @@ export class SlimstageServer implements vscode.Disposable {
             // Changes reach the server as didChangeConfiguration; it then pulls section `slimstage`.
             synchronize: { configurationSection: SECTION },
             middleware: {
+                ...convertMiddleware,
                 workspace: {
                     // Answer section `slimstage` with the explicitly set server settings only.
                     configuration: async (params, token, next) => {
@@ -152,7 +145,9 @@ export class SlimstageServer implements vscode.Disposable {
         } else if (check.reason === 'too-old') {
             message = `slimstage needs Python 3.10 or newer; "${python}" is ${check.detail}.`;
         } else {
-            message = `slimstage is not installed for "${python}" (${check.detail}). Install it with: ${installCommand(interpreter)}`;
+            message =
+                `slimstage is not installed for ${check.detail} at "${python}" (from ${interpreter.source}). ` +
+                `Install it with: ${installCommand(interpreter)}`;
         }
         this.output.error(message);
         void this.offerHelp(message, check.reason === 'not-installed' ? interpreter : undefined);
@@ -168,6 +163,13 @@ export class SlimstageServer implements vscode.Disposable {
             const terminal = vscode.window.createTerminal('slimstage: install');
             terminal.show();
             terminal.sendText(installCommand(installInto));
+            const after = await vscode.window.showInformationMessage(
+                'slimstage: when pip has finished, restart the server.',
+                'Restart Server',
+            );
+            if (after) {
+                await vscode.commands.executeCommand('slimstage.restart');
+            }
         } else if (choice === 'Copy Command' && installInto) {
             await vscode.env.clipboard.writeText(installCommand(installInto));
         } else if (choice === 'Choose Interpreter') {

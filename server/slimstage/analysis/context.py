@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Optional
+
+from .dockerignore import Dockerignore
 
 _MAX_ENTRIES = 2000
 
@@ -20,6 +23,7 @@ class BuildContext:
     files: frozenset[str]  # names (files and folders) at the root of the context
     dockerignore: Optional[str]  # the .dockerignore text, None when there is none
     known: bool = True  # False when the folder could not be read (unsaved buffer, no folder)
+    dockerignore_path: str = ".dockerignore"  # where the ignore file is (or would go), relative to root
 
     @property
     def has_dockerignore(self) -> bool:
@@ -27,6 +31,11 @@ class BuildContext:
 
     def has(self, name: str) -> bool:
         return name in self.files
+
+    @cached_property
+    def ignore(self) -> Dockerignore:
+        """The parsed .dockerignore (no patterns when there is none)."""
+        return Dockerignore.parse(self.dockerignore or "")
 
     def ignore_patterns(self) -> list[str]:
         if not self.dockerignore:
@@ -55,11 +64,13 @@ def read_context(dockerfile: Path, context: str = "") -> BuildContext:
     except OSError:
         return UNKNOWN
     ignore = None
+    where = ".dockerignore"
     # Docker prefers <Dockerfile>.dockerignore next to the Dockerfile, then .dockerignore at the root.
     for candidate in (dockerfile.parent / (dockerfile.name + ".dockerignore"), root / ".dockerignore"):
         try:
             ignore = candidate.read_text(encoding="utf-8", errors="replace")
-            break
         except OSError:
             continue
-    return BuildContext(root, frozenset(names), ignore)
+        where = os.path.relpath(candidate, root).replace(os.sep, "/")
+        break
+    return BuildContext(root, frozenset(names), ignore, dockerignore_path=where)

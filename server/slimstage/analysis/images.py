@@ -1,4 +1,5 @@
-"""Facts about base images: what a reference names, whether it is a toolchain, how big it is.
+"""Facts about base images: what a reference names, whether it is a toolchain, how big it is,
+which runtime image fits an ecosystem, and who an image runs as.
 
 Sizes come from ``slimstage/data/base-image-sizes.tsv`` (docker-library/repo-info and
 vendor documentation; see ``data/SOURCES.md``). They change with every rebuild of an
@@ -12,7 +13,13 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Optional
+from typing import TYPE_CHECKING, Mapping, Optional
+from weakref import WeakKeyDictionary
+
+from ..dockerfile.model import Dockerfile
+
+if TYPE_CHECKING:
+    from . import Analysis
 
 
 @dataclass(frozen=True)
@@ -101,7 +108,7 @@ _VERSION = re.compile(r"^(\d+)(?:\.(\d+))?")
 
 def _variant(tag: str) -> str:
     t = tag.lower()
-    for v in ("alpine", "slim", "jre", "jdk", "fpm", "cli", "distroless"):
+    for v in ("chiseled", "alpine", "slim", "jre", "jdk", "fpm", "cli", "distroless"):
         if v in t:
             return v
     return ""
@@ -136,7 +143,6 @@ _TOOLCHAIN_IMAGES = {
     "rust": "rust",
     "maven": "java",
     "gradle": "java",
-    "openjdk": "java",
     "sdk": "dotnet",  # mcr.microsoft.com/dotnet/sdk
     "gcc": "c",
     "buildpack-deps": "c",
@@ -147,6 +153,10 @@ _TOOLCHAIN_IMAGES = {
     "clojure": "java",
     "sbt": "java",
 }
+# JDK images: a toolchain unless the tag says JRE.
+_JDK_IMAGES = frozenset(
+    ("openjdk", "eclipse-temurin", "amazoncorretto", "ibm-semeru-runtimes", "sapmachine", "zulu-openjdk", "adoptopenjdk", "ibmjava")
+)
 
 
 def toolchain_of(image: str) -> Optional[str]:
@@ -154,10 +164,16 @@ def toolchain_of(image: str) -> Optional[str]:
     ref = parse_ref(image)
     name = ref.name
     tag = ref.tag.lower()
+    if name == "sdk" and "dotnet" not in ref.repository:
+        return None
     if name in _TOOLCHAIN_IMAGES:
+        if name == "swift" and "slim" in tag:
+            return None
         return _TOOLCHAIN_IMAGES[name]
-    if name in ("eclipse-temurin", "amazoncorretto", "ibm-semeru-runtimes", "sapmachine", "azul/zulu-openjdk") and "jre" not in tag:
-        return "java"
+    if name in _JDK_IMAGES or name.startswith("openjdk"):
+        return None if "jre" in tag or "jre" in ref.repository else "java"
+    if name == "dotnet" and "sdk" in tag:  # microsoft/dotnet:2.1-sdk
+        return "dotnet"
     return None
 
 
@@ -170,3 +186,205 @@ def is_minimal(image: str) -> bool:
         or ref.name in ("alpine", "busybox", "runtime-deps")
         or "alpine" in ref.tag
     )
+
+
+# -- ARG defaults in FROM lines ---------------------------------------------------------------
+
+_VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
+
+
+def expand(text: str, values: Mapping[str, Optional[str]]) -> Optional[str]:
+    """``text`` with ``$VAR``, ``${VAR}``, ``${VAR:-default}`` and ``${VAR:+alt}`` filled in.
+
+    None when a variable has no value and no default: the text cannot be known.
+    """
+    if "$" not in text:
+        return text
+    unknown = False
+
+    def sub(m: re.Match[str]) -> str:
+        nonlocal unknown
+        name = m.group(1) or m.group(4)
+        op, word = m.group(2), m.group(3) or ""
+        value = values.get(name)
+        is_set = name in values and value is not None
+        if op in (":-", "-"):
+            if is_set and (value or op == "-"):
+                return value or ""
+            return expand(word, values) or ""
+        if op in (":+", "+"):
+            return word if is_set and (value or op == "+") else ""
+        if not is_set:
+            unknown = True
+            return ""
+        return value or ""
+
+    out = _VAR.sub(sub, text)
+    return None if unknown or "$" in out else out
+
+
+def global_arg_defaults(doc: Dockerfile) -> dict[str, Optional[str]]:
+    """ARGs declared before the first FROM and their defaults (None: declared without one)."""
+    values: dict[str, Optional[str]] = {}
+    for ins in doc.global_args:
+        for word in ins.args:
+            name, sep, default = word.text.partition("=")
+            values[name] = expand(default, values) if sep else None
+    return values
+
+
+_RESOLVED: "WeakKeyDictionary[Analysis, list[Optional[str]]]" = WeakKeyDictionary()
+
+
+def stage_image(a: "Analysis", index: int) -> Optional[str]:
+    """The external image stage ``index`` ultimately builds on, global ARG defaults filled in.
+
+    None when the reference depends on an ARG without a default (``FROM ${BASE}``).
+    """
+    found = _RESOLVED.get(a)
+    if found is None:
+        values = global_arg_defaults(a.doc)
+        found = _RESOLVED[a] = [expand(a.graph.root_image(st.index), values) for st in a.doc.stages]
+    image = found[index] if 0 <= index < len(found) else None
+    return image.strip() if image and image.strip() else None
+
+
+# -- what a base image holds -------------------------------------------------------------------
+
+_FULL_VARIANT_OF = {"node": "node", "python": "python", "ruby": "ruby", "pypy": "python", "perl": "perl"}
+_SLIM_MARKERS = ("slim", "alpine", "windowsservercore", "nanoserver", "distroless", "chiseled")
+
+
+def full_variant_ecosystem(image: str) -> Optional[str]:
+    """The ecosystem of a language image's full variant (``node:22``, ``python:3.12-bookworm``).
+
+    The full variants of the official node, python, ruby and perl images are built on
+    buildpack-deps: they carry gcc, make, git and hundreds of headers. Their -slim and
+    -alpine variants do not.
+    """
+    ref = parse_ref(image)
+    if ref.registry or ref.repository not in _FULL_VARIANT_OF:
+        return None
+    tag = ref.tag.lower()
+    if any(m in tag for m in _SLIM_MARKERS):
+        return None
+    return _FULL_VARIANT_OF[ref.repository]
+
+
+def version_of(image: str) -> str:
+    """The leading version number in an image's tag (``21`` for ``21-jdk``, ``8.0`` for ``8.0-alpine``)."""
+    ref = parse_ref(image)
+    tag = ref.tag.lower()
+    if ref.name == "gradle" or ref.name == "maven":
+        m = re.search(r"(?:jdk|temurin-|openjdk-|corretto-)(\d+)", tag)
+        return m.group(1) if m else ""
+    m = re.match(r"v?(\d+(?:\.\d+)?)", tag)
+    return m.group(1) if m else ""
+
+
+def runtime_suggestion(ecosystem: str, target_base: str, image: str = "") -> Optional[str]:
+    """A runtime image for ``ecosystem`` in the ``target_base`` family (distroless, alpine, slim, scratch)."""
+    version = version_of(image)
+    major = version.split(".")[0]
+    if ecosystem in ("go", "rust", "c", "haskell", "swift"):
+        static = "gcr.io/distroless/static-debian12" if ecosystem == "go" else "gcr.io/distroless/cc-debian12"
+        return {"distroless": static, "alpine": "alpine:3.24", "slim": "debian:bookworm-slim", "scratch": "scratch"}.get(target_base, static)
+    if ecosystem == "java":
+        jv = major if major in ("8", "11", "17", "21", "25") else "21"
+        distroless = f"gcr.io/distroless/java{jv}-debian12" if jv in ("17", "21") else f"eclipse-temurin:{jv}-jre"
+        return {"alpine": f"eclipse-temurin:{jv}-jre-alpine", "slim": f"eclipse-temurin:{jv}-jre"}.get(target_base, distroless)
+    if ecosystem == "dotnet":
+        dv = version if version and "." in version else (f"{major}.0" if major else "8.0")
+        modern = dv.split(".")[0].isdigit() and int(dv.split(".")[0]) >= 8
+        chiseled = f"mcr.microsoft.com/dotnet/aspnet:{dv}-noble-chiseled" if modern else f"mcr.microsoft.com/dotnet/aspnet:{dv}"
+        return {
+            "alpine": f"mcr.microsoft.com/dotnet/aspnet:{dv}-alpine",
+            "slim": f"mcr.microsoft.com/dotnet/aspnet:{dv}",
+            "scratch": f"mcr.microsoft.com/dotnet/runtime-deps:{dv}-noble-chiseled" if modern else None,
+        }.get(target_base, chiseled) or chiseled
+    if ecosystem == "node":
+        nv = major or "22"
+        distroless = f"gcr.io/distroless/nodejs{nv}-debian12" if nv in ("18", "20", "22", "24") else f"node:{nv}-slim"
+        return {"alpine": f"node:{nv}-alpine", "slim": f"node:{nv}-slim"}.get(target_base, distroless)
+    if ecosystem in ("python", "ruby", "perl"):
+        name = ecosystem
+        v = version or ""
+        tag = f"{v}-" if v else ""
+        return f"{name}:{tag}alpine" if target_base == "alpine" else f"{name}:{tag}slim"
+    if ecosystem == "php":
+        return "php:8.4-fpm-alpine" if target_base == "alpine" else "php:8.4-fpm"
+    if ecosystem == "elixir":
+        return "alpine:3.24" if target_base == "alpine" else "debian:bookworm-slim"
+    return None
+
+
+def size_note(image: str) -> str:
+    """`` (~885 MB, estimate)`` for an image whose family size is known, else ``""``."""
+    if image.strip().lower() == "scratch":
+        return " (empty)"
+    fact = lookup_size(image)
+    if fact is None or not fact.mb:
+        return ""
+    mb = fact.mb
+    figure = f"{mb:.0f}" if mb >= 10 else f"{mb:.1f}".rstrip("0").rstrip(".")
+    return f" (~{figure} MB, estimate)"
+
+
+# -- who the image runs as ----------------------------------------------------------------------
+
+# Images whose default user is root (their Dockerfiles set no USER): OS images, the official
+# language images, common web servers, and the .NET images before their chiseled variants.
+_ROOT_BY_DEFAULT = frozenset(
+    (
+        "alpine debian ubuntu busybox centos fedora rockylinux almalinux amazonlinux oraclelinux archlinux "
+        "node python pypy golang rust ruby php perl openjdk eclipse-temurin amazoncorretto ibm-semeru-runtimes "
+        "sapmachine maven gradle erlang elixir haskell swift julia gcc buildpack-deps nginx httpd tomcat"
+    ).split()
+)
+
+
+def default_user(image: str) -> Optional[str]:
+    """``"root"`` or ``"nonroot"`` when the image's default user is known, else None."""
+    if image.strip().lower() == "scratch":
+        return "root"
+    ref = parse_ref(image)
+    tag = ref.tag.lower()
+    if "nonroot" in tag or "chiseled" in tag or ref.registry == "cgr.dev":
+        return "nonroot"
+    if "distroless" in ref.repository:
+        return "root"
+    if ref.registry == "mcr.microsoft.com" and ref.repository.startswith("dotnet/"):
+        return "root"
+    if not ref.registry and ref.repository in _ROOT_BY_DEFAULT:
+        return "root"
+    return None
+
+
+def nonroot_user(image: str) -> Optional[str]:
+    """A ``USER`` value certain to work on ``image``: a user it defines, or a bare uid on scratch."""
+    if image.strip().lower() == "scratch":
+        return "65532"
+    ref = parse_ref(image)
+    if "distroless" in ref.repository:
+        return "nonroot"
+    if not ref.registry and ref.repository == "node":
+        return "node"
+    if ref.registry == "mcr.microsoft.com" and ref.repository.startswith("dotnet/"):
+        major = version_of(image).split(".")[0]
+        if major.isdigit() and int(major) >= 8:
+            return "$APP_UID"  # the `app` user every .NET 8+ image defines
+    return None
+
+
+_SCANNERS = {"aquasec/trivy": "trivy", "anchore/grype": "grype"}
+
+
+def scanner_of(image: str) -> Optional[str]:
+    """``trivy`` or ``grype`` when ``image`` is that vulnerability scanner's image."""
+    ref = parse_ref(image)
+    return _SCANNERS.get(ref.repository)
+
+
+def display_image(image: str) -> str:
+    """An image reference as messages show it: without its digest."""
+    return image.split("@", 1)[0] if "@" in image else image

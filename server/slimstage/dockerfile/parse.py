@@ -44,10 +44,13 @@ _DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$")
 _KNOWN_DIRECTIVES = frozenset(("syntax", "escape", "check"))
 _HEREDOC_WORD = re.compile(r"^(\d*)<<(-?)([^<]*)$")
 _WS = " \t\v\f\r"
+# Go's unicode.IsSpace: what BuildKit trims around lines and values (NEL, NBSP, U+2028, U+3000...),
+# while it splits keywords and flags on ASCII whitespace only (_WS).
+_SPACE = " \t\n\v\f\r\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 
 
 def _is_comment(raw: str) -> bool:
-    return raw.lstrip(_WS + "\n").startswith("#")
+    return raw.lstrip(_SPACE).startswith("#")
 
 
 
@@ -89,9 +92,35 @@ def _json_array(text: str) -> Optional[list[str]]:
     return None
 
 
+def _lex_fails(line: str) -> bool:
+    """True where BuildKit's shell lexer gives up on the line (an unterminated quote or ``${``):
+    BuildKit then sees no heredoc on it."""
+    i, n, quote = 0, len(line), ""
+    while i < n:
+        ch = line[i]
+        if quote == "'":
+            if ch == "'":
+                quote = ""
+        elif ch == "\\":
+            i += 1
+        elif ch == quote:
+            quote = ""
+        elif ch in "'\"" and not quote:
+            quote = ch
+        elif ch == "$" and line.startswith("${", i):
+            end = line.find("}", i)
+            if end < 0:
+                return True
+            i = end
+        i += 1
+    return bool(quote)
+
+
 def _heredocs_in(line: str) -> list[tuple[str, bool, bool]]:
     """(name, strip_tabs, expand) for each heredoc redirection on a RUN/COPY/ADD line."""
     docs = []
+    if ("'" in line or '"' in line or "${" in line) and _lex_fails(line):
+        return docs
     for raw_word in _raw_words(line):
         m = _HEREDOC_WORD.match(raw_word)
         if not m or not m.group(3):
@@ -153,7 +182,8 @@ class _Parser:
     # -- instructions -----------------------------------------------------------------------
     def trim_continuation(self, s: str) -> tuple[str, bool]:
         body = s.rstrip(" \t")
-        if body.endswith(self.escape):
+        # BuildKit: `([^E]|^)E[ \t]*$`, so an escaped escape (`\\`) at the end is no continuation.
+        if body.endswith(self.escape) and not body.endswith(self.escape * 2):
             return body[:-1], False
         return s, True
 
@@ -166,9 +196,9 @@ class _Parser:
                 self.add_comment(i, raw)
                 i += 1
                 continue
-            stripped = raw.lstrip(_WS)
+            stripped = raw.lstrip(_SPACE)
             first, is_end = self.trim_continuation(stripped)
-            if is_end and not first.strip(_WS):
+            if is_end and not first.strip(_SPACE):
                 i += 1
                 continue
             lm = LineMap()
@@ -176,13 +206,14 @@ class _Parser:
             logical = first
             start_line = i
             i += 1
-            while not is_end and i < n:
+            last = n - 1 if lines[-1] == "" else n  # the "" after a final newline is not a line
+            while not is_end and i < last:
                 raw = lines[i]
                 if _is_comment(raw):
                     self.add_comment(i, raw)
                     i += 1
                     continue
-                if not raw.strip(_WS):
+                if not raw.strip(_SPACE):
                     i += 1
                     continue
                 cont, is_end = self.trim_continuation(raw)
@@ -198,7 +229,7 @@ class _Parser:
         return self.build()
 
     def add_comment(self, line: int, raw: str) -> None:
-        body = raw.lstrip(_WS + "\n")[1:].strip()
+        body = raw.lstrip(_SPACE)[1:].strip()
         self.comments.append(Comment(body, line, Range.of(line, 0, line, utf16_len(raw))))
 
     def reusable(self, key: str, first: int) -> Optional[Instruction]:
@@ -227,8 +258,9 @@ class _Parser:
         heredocs: list[Heredoc] = []
         head = self.split_head(logical, 0)
         keyword = head[0]
-        if keyword in HEREDOC_KEYWORDS and "<<" in logical and _json_array(head[3]) is None:
-            for name, strip_tabs, expand in _heredocs_in(logical[head[2]:]):
+        doc_head = self.split_head(logical, head[4]) if keyword == "ONBUILD" else head  # ONBUILD RUN <<EOF too
+        if doc_head[0] in HEREDOC_KEYWORDS and "<<" in logical and _json_array(doc_head[3]) is None:
+            for name, strip_tabs, expand in _heredocs_in(logical[doc_head[2]:]):
                 body_start = i
                 body: list[str] = []
                 terminated = False
@@ -244,6 +276,9 @@ class _Parser:
                 end_line = max(end_line, i - 1)
                 last_text = self.lines[last] if last < len(self.lines) else ""
                 rng = Range.of(body_start, 0, last, utf16_len(last_text))
+                if body_start >= len(self.lines):  # the file ended before this heredoc's body
+                    eof = Pos(len(self.lines) - 1, utf16_len(self.lines[-1]))
+                    rng = Range(eof, eof)
                 if not terminated:
                     self.problems.append(Problem(f"unterminated heredoc: no line '{name}' ends it", rng))
                 heredocs.append(Heredoc(name, "".join(body), strip_tabs, expand, rng))
@@ -288,21 +323,25 @@ class _Parser:
         else:
             flags, args_rel = (), len(rest) - len(rest.lstrip(_WS))
         args_start = rest_start + args_rel
-        text = logical[args_start:].rstrip(_WS)
+        text = logical[args_start:].rstrip(_SPACE)
         sub = None
         is_json = False
         if keyword == "ONBUILD" and text:
-            sub = self.build_instruction(logical, lm, args_start, stage_index=stage_index)
+            # the trigger's heredocs belong to it (BuildKit reports none on ONBUILD itself)
+            sub = self.build_instruction(logical, lm, args_start, heredocs=heredocs, stage_index=stage_index)
+            heredocs = ()
         elif keyword in JSON_KEYWORDS and text[:1] == "[" and _json_array(text) is not None:
             is_json = True
         kr = lm.range(k0, k1)
+        # An instruction starts on its first line, even when that line is only a continuation (`\`).
+        start = Pos(lm.lines[0], utf16_col(lm.raws[0], lm.chars[0])) if offset == 0 and lm.lines and lm.lines[0] < kr.start.line else kr.start
         return Instruction(
             keyword=keyword,
             keyword_range=kr,
             text=text,
             is_json=is_json,
             heredocs=heredocs,
-            range=Range(kr.start, end if end is not None else lm.end_pos(max(k1, len(logical)))),
+            range=Range(start, end if end is not None else lm.end_pos(max(k1, len(logical)))),
             stage_index=stage_index,
             sub=sub,
             _flag_spans=flags,

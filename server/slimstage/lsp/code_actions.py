@@ -1,7 +1,10 @@
-"""Code actions: a quick fix per fixable finding, and "fix all" as a source action.
+"""Code actions: a quick fix per fixable finding, "fix all", and "Convert to multi-stage build".
 
 Every edit is a TextDocumentEdit pinned to the document version it was computed from,
-so a client applies it only to that text.
+so a client applies it only to that text. The conversion is offered as a
+``refactor.rewrite`` action anywhere in a Dockerfile ("Optimize multi-stage build" when it
+already has several stages), and attached to SLIM301 findings; listing it costs nothing:
+it carries only a command (``convert_command.COMMAND``), which does the work when picked.
 """
 
 from __future__ import annotations
@@ -11,12 +14,14 @@ from typing import TYPE_CHECKING, Optional
 from lsprotocol import types
 
 from ..fixes import fix_all
+from . import convert_command
 from .convert import fix_to_workspace_edit, from_range, overlaps, to_diagnostic, to_range
 
 if TYPE_CHECKING:
     from .server import SlimstageServer
 
 FIX_ALL_KIND = "source.fixAll.slimstage"
+SINGLE_STAGE_CODE = "SLIM301"  # "single-stage build on a toolchain should be multi-stage"
 
 
 def _wants(kind: str, only: Optional[list[str]]) -> bool:
@@ -75,7 +80,31 @@ def fix_all_action(ls: "SlimstageServer", uri: str) -> Optional[types.CodeAction
     return types.CodeAction(title=f"slimstage: fix all safe findings ({codes})", kind=FIX_ALL_KIND, edit=edit)
 
 
+def convert_action(ls: "SlimstageServer", params: types.CodeActionParams, findings: list[types.Diagnostic]) -> Optional[types.CodeAction]:
+    """The conversion as a command-only action (no network, no planning until it is picked)."""
+    uri = params.text_document.uri
+    doc = ls.open_document(uri)
+    result = ls.result(uri)
+    if doc is None or result is None or not result.analysis.doc.stages:
+        return None
+    multi = len(result.analysis.doc.stages) > 1
+    title = convert_command.OPTIMIZE_TITLE if multi else convert_command.TITLE
+    return types.CodeAction(
+        title=title,
+        kind=types.CodeActionKind.RefactorRewrite,
+        diagnostics=findings or None,
+        command=types.Command(title=title, command=convert_command.COMMAND, arguments=[{"uri": uri, "version": doc.version}]),
+    )
+
+
+def _single_stage_findings(params: types.CodeActionParams) -> list[types.Diagnostic]:
+    diagnostics = params.context.diagnostics if params.context else []
+    return [d for d in diagnostics or [] if d.code == SINGLE_STAGE_CODE]
+
+
 def register(server: "SlimstageServer") -> None:
+    convert_command.register(server)
+
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(
@@ -84,13 +113,18 @@ def register(server: "SlimstageServer") -> None:
         ),
     )
     def code_action(ls: "SlimstageServer", params: types.CodeActionParams) -> list[types.CodeAction]:
-        """Quick fixes for the findings in range, and "fix all" when asked for source actions."""
+        """Quick fixes for the findings in range, "fix all" when asked for source actions, and the conversion."""
         only = params.context.only if params.context else None
         actions: list[types.CodeAction] = []
         if _wants(types.CodeActionKind.QuickFix, only):
             actions += quick_fixes(ls, params)
         if _wants(FIX_ALL_KIND, only) and (only or actions):
             action = fix_all_action(ls, params.text_document.uri)
+            if action is not None:
+                actions.append(action)
+        findings = _single_stage_findings(params)
+        if _wants(types.CodeActionKind.RefactorRewrite, only) or (findings and _wants(types.CodeActionKind.QuickFix, only)):
+            action = convert_action(ls, params, findings)
             if action is not None:
                 actions.append(action)
         return actions

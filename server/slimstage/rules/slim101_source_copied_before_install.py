@@ -7,45 +7,48 @@ from typing import Iterator, Optional
 
 from ..analysis import Analysis
 from ..analysis.ecosystems import PackageStep
+from ..analysis.scope import Scope, is_within, join, walk
+from ..analysis.shell import Command, commands
 from ..analysis.stages import copy_dest, copy_sources
 from ..dockerfile.model import Instruction, Range, Stage
 from .base import Edit, Fix, Related, Rule, Violation, instruction_lines, whole_lines
+from .slim1xx_edits import BROAD_SOURCES, between, flags_text, ignored, is_broad_copy, is_context_copy, listing, movable_across, quoted_ok
 
-BROAD_SOURCES = frozenset((".", "./", "*", "./*", "/", "./."))
+__all__ = ["SourceCopiedBeforeInstall", "BROAD_SOURCES", "is_broad_copy", "is_context_copy"]
 
-# What to copy before the install, per tool: (always, lockfiles to add when they exist in the context).
+# What to copy before the install, per tool: (always, copied when present: lockfiles and config).
 _MANIFESTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "npm": (("package.json",), ("package-lock.json", "npm-shrinkwrap.json")),
-    "yarn": (("package.json",), ("yarn.lock", ".yarnrc.yml", ".yarnrc")),
-    "pnpm": (("package.json",), ("pnpm-lock.yaml", "pnpm-workspace.yaml", ".npmrc")),
-    "bun": (("package.json",), ("bun.lockb", "bun.lock")),
+    "npm": (("package.json",), ("package-lock.json", "npm-shrinkwrap.json", ".npmrc")),
+    "yarn": (("package.json",), ("yarn.lock", ".yarnrc.yml", ".yarnrc", ".npmrc")),
+    "pnpm": (("package.json",), ("pnpm-lock.yaml", ".npmrc", ".pnpmfile.cjs")),
+    "bun": (("package.json",), ("bun.lock", "bun.lockb", "bunfig.toml", ".npmrc")),
     "pipenv": (("Pipfile",), ("Pipfile.lock",)),
-    "poetry": (("pyproject.toml",), ("poetry.lock",)),
-    "uv": (("pyproject.toml",), ("uv.lock",)),
+    "poetry": (("pyproject.toml",), ("poetry.lock", "poetry.toml")),
+    "uv": (("pyproject.toml",), ("uv.lock", ".python-version")),
     "pdm": (("pyproject.toml",), ("pdm.lock",)),
-    "bundler": (("Gemfile",), ("Gemfile.lock",)),
-    "composer": (("composer.json",), ("composer.lock",)),
+    "bundler": (("Gemfile",), ("Gemfile.lock", ".ruby-version")),
+    "composer": (("composer.json",), ("composer.lock", "auth.json")),
     "mix": (("mix.exs",), ("mix.lock",)),
 }
+# Context entries whose presence means the manifests alone are not enough to install.
+_NEEDS_MORE = {
+    "pnpm": ("pnpm-workspace.yaml",),  # a workspace: every package's package.json is read
+}
+# Folders the install needs along with the manifests, when the context has them.
+_FOLDERS = {"yarn": (".yarn",)}  # Yarn Berry's release, plugins and cache
+# Where the install puts what it installs; a COPY of the source after the install must not bring the host's.
+_OUTPUT = {"npm": "node_modules", "yarn": "node_modules", "pnpm": "node_modules", "bun": "node_modules", "composer": "vendor", "mix": "deps"}
 
 _PREFETCH_HINT = {
-    "go": "copy go.mod and go.sum first and run `go mod download`",
-    "maven": "copy pom.xml first and run `mvn dependency:go-offline`",
-    "gradle": "copy the build.gradle and settings.gradle files first and run `gradle dependencies`",
-    "cargo": "build the dependencies first from Cargo.toml and Cargo.lock (cargo-chef's `cargo chef cook`, or a dummy main)",
-    "dotnet": "copy the project files (*.csproj) first and run `dotnet restore`",
-    "pip": "copy the dependency manifests first and install the dependencies, then copy the source and run `pip install --no-deps .`",
-    "mix": "copy mix.exs and mix.lock first and run `mix deps.get`",
+    "go": "copy go.mod and go.sum first and run `go mod download` before copying the source",
+    "maven": "copy pom.xml first and run `mvn dependency:go-offline` before copying the source",
+    "gradle": "copy the build.gradle and settings.gradle files (and the wrapper) first and run `gradle dependencies` before copying the source",
+    "cargo": "build the dependencies from Cargo.toml and Cargo.lock before copying the source (cargo-chef's `cargo chef cook`, or a dummy main)",
+    "dotnet": "copy the project files (*.csproj) first and run `dotnet restore` before copying the source",
+    "pip": "install the dependencies from their manifests before copying the source, then run `pip install --no-deps .` after it",
+    "mix": "copy mix.exs and mix.lock first and run `mix deps.get` before copying the source",
 }
-
-
-def is_context_copy(ins: Instruction) -> bool:
-    return ins.keyword in ("COPY", "ADD") and ins.flag("from") is None and len(ins.args) >= 2
-
-
-def is_broad_copy(ins: Instruction) -> bool:
-    """A COPY/ADD of the whole build context (``COPY . .``, ``ADD . /app``, ``COPY * ./``)."""
-    return is_context_copy(ins) and any(s in BROAD_SOURCES for s in copy_sources(ins))
+_SETUP_TOOLS = frozenset(("npm", "yarn", "pnpm", "bun", "pip", "pip3", "poetry", "bundle", "composer", "pdm", "uv", "pipenv", "gem", "mix", "corepack"))
 
 
 class SourceCopiedBeforeInstall(Rule):
@@ -56,11 +59,16 @@ class SourceCopiedBeforeInstall(Rule):
     step installing the project's dependencies in the same stage: `npm ci`, `yarn
     install`, `pnpm install`, `bun install`, `pip install -r requirements.txt`, `pipenv
     install`, `poetry install`, `uv sync`, `pdm install`, `bundle install`, `composer
-    install`, `mix deps.get`; and builds that download their dependencies themselves
-    when nothing fetched them first: `go build` without `go mod download`, `mvn
-    package` without `dependency:go-offline`, `gradle build`, `cargo build` without a
-    dependency build (cargo-chef), `dotnet publish` without `dotnet restore`, `pip
-    install .`.
+    install`, `mix deps.get`, and prefetches such as `go mod download`, `mvn
+    dependency:go-offline`, `dotnet restore`; and builds that download their
+    dependencies themselves when nothing fetched them first: `go build`, `mvn package`,
+    `gradle build`, `cargo build`, `dotnet publish`, `pip install .`.
+
+    It stays quiet when any step of the same package manager ran before the source copy
+    (the manifests-first pattern, whatever the COPY spelling, flags or WORKDIRs), for a
+    project task slimstage does not know (`./gradlew downloadRepos`), and for a build
+    whose RUN keeps the downloads in a cache mount
+    (`RUN --mount=type=cache,target=/go/pkg/mod go build`).
 
     ## Why it matters
     Docker reuses a layer only while everything before it is unchanged. Once the whole
@@ -68,6 +76,7 @@ class SourceCopiedBeforeInstall(Rule):
     instruction: every source change re-runs the full dependency install, which is
     usually the slowest step of the build. Copying only the manifests and lockfiles
     first lets the install layer stay cached until the dependencies really change.
+    This costs build time in every stage, shipped or not.
 
     ## Example
     ```dockerfile
@@ -86,11 +95,22 @@ class SourceCopiedBeforeInstall(Rule):
     ```
 
     ## Fix
-    When the install is a RUN of its own and nothing between the copy and the install
-    changes the environment (ENV, ARG, WORKDIR, USER, another RUN), the fix moves the
-    install up behind a COPY of just the manifests and lockfiles (those found in the build
-    context, or the ones the install requires). For builds that download as they go
-    (Go, Maven, Gradle, Cargo, .NET), the message says which prefetch step to add.
+    For a dependency install, the fix copies the manifests, lockfiles and package-manager
+    config first (those found in the build context, with Yarn Berry's `.yarn` folder;
+    when the context is unknown, optional ones as `name*` patterns, which match nothing
+    when the file is missing) and moves the install behind them. When the install starts a longer RUN
+    (`npm ci && npm run build`), only the install moves and the rest stays after the
+    source copy. Installs that also install the project itself (`poetry install` without
+    `--no-root`, `uv sync` without `--no-install-project`, `pdm install` without
+    `--no-self`, `composer install` without `--no-scripts --no-autoloader`) get a
+    dependencies-only install added before the source copy, and the original stays.
+
+    No fix is offered when something between the copy and the install changes what the
+    install sees (ENV, ARG, WORKDIR, USER, VOLUME, another RUN or COPY), when the project needs
+    more than its manifests to install (a pnpm workspace, a `.gemspec`), or when the build context holds an unignored `node_modules` (or
+    `vendor`) that the later `COPY . .` would lay over the installed one. For builds that
+    download as they go (Go, Maven, Gradle, Cargo, .NET), the message says which prefetch
+    step to add.
     """
 
     code = "SLIM101"
@@ -105,11 +125,12 @@ class SourceCopiedBeforeInstall(Rule):
 
     def _check_stage(self, a: Analysis, st: Stage) -> Iterator[Violation]:
         broad: Optional[Instruction] = None
-        prefetched: set[str] = set()
+        broad_scope: Optional[Scope] = None
+        seen: set[str] = set()
         reported: set[str] = set()
-        for ins in st.instructions[1:]:
+        for ins, scope in walk(a.doc, st):
             if broad is None and is_broad_copy(ins):
-                broad = ins
+                broad, broad_scope = ins, scope
                 continue
             if ins.keyword != "RUN":
                 continue
@@ -117,84 +138,206 @@ class SourceCopiedBeforeInstall(Rule):
                 if broad is None:
                     # Any step of the tool before the source arrives (a prefetch, a custom
                     # task) means the dependency layer was thought about: stay quiet.
-                    prefetched.add(step.tool)
+                    seen.add(step.tool)
                     continue
-                if step.tool in reported or step.tool in prefetched:
+                if step.tool in reported or step.tool in seen or step.guessed:
                     continue
-                if step.kind == "build" and step.tool not in _PREFETCH_HINT:
+                if step.kind == "build" and (step.tool not in _PREFETCH_HINT or _has_cache_mount(ins)):
                     continue
                 reported.add(step.tool)
-                yield self._report(a, st, broad, ins, step)
+                yield self._report(a, st, broad, broad_scope, ins, scope, step)  # type: ignore[arg-type]
 
-    def _report(self, a: Analysis, st: Stage, broad: Instruction, ins: Instruction, step: PackageStep) -> Violation:
+    def _report(self, a: Analysis, st: Stage, broad: Instruction, broad_scope: Scope, ins: Instruction, scope: Scope, step: PackageStep) -> Violation:
         copy_text = " ".join(w.text for w in broad.args)
         label = step.label
+        fix = None
         if step.kind == "build":
             hint = _PREFETCH_HINT[step.tool]
             message = (
                 f"`{broad.keyword} {copy_text}` copies the whole source before `{label}` downloads the dependencies: "
-                f"every source change downloads them all again. To keep them cached, {hint} before copying the source."
+                f"every source change downloads them all again. To keep them cached, {hint}."
             )
-            fix = None
-        else:
-            manifests = self._manifests(a, step)
+        elif step.kind == "prefetch":
+            files = listing(step.manifest_paths + step.lockfile_paths) or "the manifests"
             message = (
-                f"`{broad.keyword} {copy_text}` copies the whole source before `{label}`: every source change re-runs "
-                f"`{label}`. Copy {', '.join(manifests)} first, install, then copy the rest."
+                f"`{broad.keyword} {copy_text}` copies the whole source before `{label}`: every source change downloads "
+                f"the dependencies again. Copy {files} first, run `{label}`, then copy the rest."
             )
-            fix = self._fix(a, st, broad, ins, step, manifests)
-        related = [Related(step.command.range if step.command.start >= 0 else ins.range, f"`{label}` runs here, after the source is copied")]
+        else:
+            manifests = _manifests(a, step)
+            shown = _shown(a, step, manifests)
+            if step.needs_source:
+                message = (
+                    f"`{broad.keyword} {copy_text}` copies the whole source before `{label}`: every source change "
+                    f"re-installs every dependency. Copy {shown} first and run the install with `{step.deps_only_flag}` "
+                    f"there; the `{label}` after the source copy then only installs the project."
+                )
+            else:
+                message = (
+                    f"`{broad.keyword} {copy_text}` copies the whole source before `{label}`: every source change "
+                    f"re-runs `{label}`. Copy {shown} first, run `{label}`, then copy the rest."
+                )
+            fix = _fix(a, st, broad, broad_scope, ins, scope, step, manifests)
+            out = _OUTPUT.get(step.tool)
+            if out and step.dir == "" and a.context.known and a.context.has(out) and not ignored(a, out):
+                message += f" Add {out} to .dockerignore too, or the `{broad.keyword} {copy_text}` after the install lays the host's {out} over it."
+        related = [Related(step.command.range, f"`{label}` runs here, after the source is copied")]
         return self.violation(broad.range, message, related, fix, tool=step.tool)
 
-    @staticmethod
-    def _manifests(a: Analysis, step: PackageStep) -> list[str]:
-        if step.tool in ("pip", "uv") and step.manifests and step.manifests[0].endswith(".txt"):
-            return list(step.manifests)
-        always, locks = _MANIFESTS.get(step.tool, (step.manifests, step.lockfiles))
-        files = list(always)
-        ctx = a.context
-        for lock in locks:
-            if ctx.known and ctx.has(lock):
-                files.append(lock)
-        if step.requires_lock and locks and not any(lock in files for lock in locks):
-            files.append(locks[0])
-        if step.tool == "npm" and len(files) == 1 and not ctx.known:
-            return ["package*.json"]
-        return files
 
-    def _fix(
-        self, a: Analysis, st: Stage, broad: Instruction, ins: Instruction, step: PackageStep, manifests: list[str]
-    ) -> Optional[Fix]:
-        if ins.heredocs or not all(s.kind == "deps" for s in a.steps(ins)):
-            return None
-        if len(a.steps(ins)) != len(_shell_commands(a, ins)):
-            return None  # the RUN does more than install: moving it could break it
-        between = st.instructions[st.instructions.index(broad) + 1 : st.instructions.index(ins)]
-        if any(not (is_context_copy(b) or b.keyword in ("LABEL", "EXPOSE")) for b in between):
-            return None
-        if any(m.startswith("/") or ".." in m or "$" in m for m in manifests):
-            return None
-        dest = copy_dest(broad)
-        if "$" in dest:
-            return None
-        base = "./" if dest in (".", "./") else dest.rstrip("/") + "/"
-        flags = " ".join(f"--{f.name}={f.value}" if f.value is not None else f"--{f.name}" for f in broad.flags if f.name in ("chown", "chmod", "link"))
-        groups: dict[str, list[str]] = {}
-        for m in manifests:
-            groups.setdefault(posixpath.dirname(m), []).append(m)
-        copies = []
-        for folder, files in groups.items():
-            target = base if not folder else posixpath.join(base, folder) + "/"
-            copies.append(" ".join(["COPY", *([flags] if flags else []), *files, target]))
-        new_text = "\n".join(copies) + "\n" + instruction_lines(a, ins)
-        start = Range.of(broad.start_line, 0, broad.start_line, 0)
-        return Fix(
-            title=f"Install dependencies before copying the source ({', '.join(manifests)} first)",
-            edits=(Edit(start, new_text), Edit(whole_lines(a, ins), "")),
-        )
+def _has_cache_mount(ins: Instruction) -> bool:
+    return any(f.options().get("type") == "cache" for f in ins.flags_named("mount"))
 
 
-def _shell_commands(a: Analysis, ins: Instruction) -> list:
-    from ..analysis.ecosystems import split_commands
+def _manifests(a: Analysis, step: PackageStep) -> list[str]:
+    """Files to copy before the install, relative to the folder it runs in."""
+    if step.tool in ("pip", "uv") and step.manifests and step.manifests[0].endswith((".txt", ".in")):
+        # A requirements file in a folder may include its neighbours (-r base.txt): copy the folder.
+        out: list[str] = []
+        for m in step.manifests:
+            folder = posixpath.dirname(m)
+            item = folder + "/" if folder else m
+            if item not in out:
+                out.append(item)
+        return out
+    always, optional = _MANIFESTS.get(step.tool, (step.manifests, step.lockfiles))
+    if step.manifests and step.manifests[0] not in always:
+        always, optional = step.manifests, step.lockfiles  # a custom Gemfile name...
+    ctx = a.context
+    at_root = step.dir == "" and ctx.known
+    files = list(always)
+    for name in optional:
+        if at_root:
+            if ctx.has(name):
+                files.append(name)
+        elif step.requires_lock and name == step.lockfiles[0] and not (step.tool == "npm"):
+            files.append(name)
+        else:
+            files.append(name + "*")  # matches nothing when the file is missing
+    if at_root:
+        files += [f"{d}/" for d in _FOLDERS.get(step.tool, ()) if ctx.has(d)]
+    if step.tool == "npm" and not at_root:
+        files = ["package*.json"] + [f for f in files if not f.startswith("package")]
+    if step.requires_lock and at_root and not any(lock in files for lock in step.lockfiles):
+        files.append(step.lockfiles[0])
+    return files
 
-    return split_commands(ins)
+
+def _shown(a: Analysis, step: PackageStep, manifests: list[str]) -> str:
+    """The files to copy first as the message names them: the certain ones, and the main lockfile."""
+    out: list[str] = []
+    for m in manifests:
+        if m == "package*.json":
+            out += ["package.json", "package-lock.json"]
+        elif not m.endswith("*"):
+            out.append(m)
+    if step.lockfiles and not any(lock in out for lock in step.lockfiles) and not (a.context.known and step.dir == ""):
+        out.append(step.lockfiles[0])
+    return listing([posixpath.join(step.dir or "", m) for m in out])
+
+
+def _is_setup(cmd: Command, step: PackageStep) -> bool:
+    """A command that prepares the package manager and reads no source (``corepack enable``)."""
+    if cmd is step.command:
+        return True
+    w = cmd.words
+    if cmd.name == "corepack":
+        return True
+    if cmd.name in _SETUP_TOOLS and len(w) > 1 and w[1] in ("config", "set", "version", "--version", "-v"):
+        return True
+    if cmd.name in ("npm", "pnpm", "bun", "yarn") and ("-g" in w or "--global" in w or (len(w) > 1 and w[1] == "global")):
+        return True
+    return cmd.name in ("pip", "pip3", "gem") and len(w) > 2 and w[1] == "install" and not any(x.startswith(("-r", "-e", ".", "/")) or x == "--requirement" for x in w[2:])
+
+
+def _fix(
+    a: Analysis, st: Stage, broad: Instruction, broad_scope: Scope, ins: Instruction, scope: Scope, step: PackageStep, manifests: list[str]
+) -> Optional[Fix]:
+    if not movable_across(between(st, broad, ins)) or step.dir is None:
+        return None
+    sources = copy_sources(broad)
+    if len(sources) != 1 or sources[0] not in (".", "./"):
+        return None
+    ctx = a.context
+    if ctx.known and step.dir == "":
+        if any(ctx.has(x) for x in _NEEDS_MORE.get(step.tool, ())):
+            return None
+        if step.tool == "bundler" and any(f.endswith(".gemspec") for f in ctx.files):
+            return None
+        out = _OUTPUT.get(step.tool)
+        if out and ctx.has(out) and not ignored(a, out):
+            return None  # COPY . . would lay the host's node_modules over the installed one
+    # Where the source lands, and where the install reads its manifests.
+    dest = copy_dest(broad)
+    dest_abs = broad_scope.resolve(dest)
+    cwd = join(scope.workdir, step.dir) if step.dir is not None else None
+    if dest_abs is None or cwd is None or not is_within(cwd, dest_abs) or not quoted_ok(dest, *manifests):
+        return None
+    rel = posixpath.relpath(cwd, dest_abs)
+    rel = "" if rel == "." else rel
+    if any(m.startswith("/") or ".." in m for m in manifests):
+        return None
+    move = _moved_commands(a, ins, step)
+    if move is None:
+        return None
+    run_text, removal = move
+    base = dest if dest.endswith("/") else dest + "/"
+    chown = flags_text(broad, ("chown", "chmod", "link"))
+    groups: dict[str, list[str]] = {}
+    for m in manifests:
+        if m.endswith("/"):
+            groups.setdefault("\0" + m, []).append(m)  # a folder: its own COPY, to the same folder
+        else:
+            groups.setdefault(posixpath.join(rel, posixpath.dirname(m)).rstrip("/"), []).append(posixpath.join(rel, m))
+    lines = []
+    for folder, files in groups.items():
+        if folder.startswith("\0"):
+            src = posixpath.join(rel, folder[1:])
+            target = posixpath.join(base, rel, folder[1:]).rstrip("/") + "/"
+            lines.append(" ".join(x for x in ("COPY", chown, src, target) if x))
+        else:
+            target = posixpath.join(base, folder).rstrip("/") + "/" if folder else base
+            lines.append(" ".join(x for x in ("COPY", chown, *files, target) if x))
+    new_text = "\n".join(lines) + "\n" + run_text
+    start = Range.of(broad.start_line, 0, broad.start_line, 0)
+    edits = [Edit(start, new_text)]
+    if removal is not None:
+        edits.append(Edit(removal, ""))
+    shown = _shown(a, step, manifests)
+    title = f"Install dependencies before copying the source ({shown} first)"
+    # Without the context the optional files are guesses; for Yarn a missing .yarn folder breaks the install.
+    safe = ctx.known or step.tool != "yarn"
+    return Fix(title, tuple(edits), safe=safe)
+
+
+def _moved_commands(a: Analysis, ins: Instruction, step: PackageStep) -> Optional[tuple[str, Optional[Range]]]:
+    """The RUN to put before the source copy, and the range to delete from the original (if any)."""
+    cmds = [c for c in commands(ins) if not c.via]
+    if step.command not in cmds or step.command.via:
+        return None
+    k = next(i for i, c in enumerate(cmds) if c is step.command)
+    head, rest = cmds[: k + 1], cmds[k + 1 :]
+    flags = flags_text(ins)
+    prefix = "RUN " + (flags + " " if flags else "")
+    if step.needs_source:
+        # Keep the original; add a dependencies-only install in front of the source copy.
+        if ins.heredocs or ins.is_json or not all(_is_setup(c, step) for c in head) or not step.command.editable:
+            return None
+        sub = next((i for i, w in enumerate(step.command.words) if i > 0 and w in ("install", "sync", "i")), -1)
+        if sub < 0:
+            return None
+        cut = step.command.spans[sub][1]
+        text = ins.text[head[0].start : cut] + " " + step.deps_only_flag + ins.text[cut : step.command.end]
+        return prefix + text + "\n", None
+    if not rest:
+        # The whole RUN is the install and its set-up: move it as written.
+        if all(_is_setup(c, step) or c.name in ("set", "cd", "export") for c in cmds):
+            return instruction_lines(a, ins), whole_lines(a, ins)
+        return None
+    if ins.heredocs or ins.is_json or not all(_is_setup(c, step) for c in head):
+        return None
+    if any(c.joiner not in ("&&", ";") for c in head) or any(c.cwd for c in rest):
+        return None
+    text = ins.text[head[0].start : step.command.end]
+    removal = ins.range_of(head[0].start, rest[0].start)
+    return prefix + text + "\n", removal

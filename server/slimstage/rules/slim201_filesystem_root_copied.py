@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Iterator, Optional
 
 from ..analysis import Analysis
-from ..analysis.images import lookup_size
+from ..analysis.artifacts import stage_facts
+from ..analysis.images import display_image, scanner_of, size_note, stage_image
 from ..analysis.stages import copy_dest, copy_sources
 from ..dockerfile.model import Instruction, Stage
 from .base import Edit, Fix, Related, Rule, Violation
@@ -26,6 +27,8 @@ class FilesystemRootCopied(Rule):
     Flags `COPY --from=<stage or image> / <dest>`: a copy whose source is the root of
     another stage's or image's filesystem. A stage built `FROM scratch` is exempt: its
     root holds only the artifacts copied into it, which is the point of an export stage.
+    So is a copy into a Trivy or Grype stage, which scans the whole filesystem on purpose.
+    A copy into a stage that does not ship is reported as information only.
 
     ## Why it matters
     The root of a builder stage is everything: the base OS, the compiler or SDK, package
@@ -50,9 +53,10 @@ class FilesystemRootCopied(Rule):
     ```
 
     ## Fix
-    When the source stage names its outputs (`go build -o`, `dotnet publish -o`,
-    `npm run build` into a WORKDIR...), the fix copies those paths instead of `/`.
-    Otherwise the message asks for the paths the runtime needs.
+    When the source stage names its outputs (`go build -o`, `dotnet publish -o`, `cargo
+    install --root`, `javac -d`, `gcc -o`, `tsc --outDir`, relative paths resolved against
+    its WORKDIR), the fix copies those paths to the same place instead of `/`. Otherwise
+    the message asks for the paths the runtime needs.
     """
 
     code = "SLIM201"
@@ -72,22 +76,22 @@ class FilesystemRootCopied(Rule):
                 src = a.doc.stage_ref(frm.value, before=st.index)
                 if src is not None and _is_scratch_stage(a, src):
                     continue
+                if scanner_of(stage_image(a, st.index) or ""):
+                    continue  # a Trivy/Grype stage scans the whole filesystem on purpose
                 yield self._report(a, st, ins, frm.value, src)
 
     def _report(self, a: Analysis, st: Stage, ins: Instruction, ref: str, src: Optional[Stage]) -> Violation:
-        image = a.graph.root_image(src.index) if src is not None else ref
-        size = lookup_size(image)
+        image = (stage_image(a, src.index) or a.graph.root_image(src.index)) if src is not None else ref
         what = f"stage `{src.label}`" if src is not None else f"image `{ref}`"
-        cost = f" (about {size.mb:.0f} MB for {size.reference}, an estimate)" if size and size.mb else ""
         ships = a.ships(st.index)
         message = (
-            f"`COPY --from={ref} /` copies the entire filesystem of {what}{cost}: its OS, toolchain, caches and sources"
+            f"`COPY --from={ref} /` copies the entire filesystem of {what}{size_note(image)}: its OS, toolchain, caches and sources"
             + (" end up in the final image." if ships else " are copied into this stage.")
             + " Copy only the paths the runtime needs."
         )
         related = []
         if src is not None:
-            related.append(Related(src.from_instruction.range, f"stage `{src.label}` starts here, from `{image}`"))
+            related.append(Related(src.from_instruction.range, f"stage `{src.label}` starts here, from `{display_image(image)}`"))
         fix = self._fix(a, ins, src)
         v = self.violation(ins.range, message, related, fix)
         if not ships:
@@ -97,41 +101,15 @@ class FilesystemRootCopied(Rule):
     def _fix(self, a: Analysis, ins: Instruction, src: Optional[Stage]) -> Optional[Fix]:
         if src is None or len(ins.args) != 2 or ins.is_json:
             return None
-        outputs = build_outputs(src)
+        outputs = list(stage_facts(a, src.index).outputs)
         if not outputs:
             return None
         dest = copy_dest(ins)
+        if "$" in dest:
+            return None
         flags = " ".join(f"--{f.name}={f.value}" if f.value is not None else f"--{f.name}" for f in ins.flags)
         lines = []
         for path in outputs:
-            target = path if dest in ("/", "/.") else dest.rstrip("/") + "/" + path.lstrip("/").rsplit("/", 1)[-1]
+            target = path if dest in ("/", "/.") else dest.rstrip("/") + "/" + path.rstrip("/").rsplit("/", 1)[-1]
             lines.append(f"{ins.keyword} {flags} {path} {target}")
         return Fix(f"Copy only {', '.join(outputs)} from `{src.label}`", (Edit(ins.range, "\n".join(lines)),))
-
-
-def build_outputs(st: Stage) -> list[str]:
-    """Absolute paths a stage says it builds: ``-o``/``--output`` targets of its RUN commands."""
-    from ..analysis.ecosystems import split_commands
-
-    workdir = "/"
-    out: list[str] = []
-    for ins in st.instructions[1:]:
-        if ins.keyword == "WORKDIR" and ins.args:
-            path = ins.args[0].text
-            workdir = path if path.startswith("/") else workdir.rstrip("/") + "/" + path
-            continue
-        if ins.keyword != "RUN":
-            continue
-        for cmd in split_commands(ins):
-            w = cmd.words
-            if len(w) < 2 or w[0].rsplit("/", 1)[-1] not in ("go", "dotnet", "gcc", "g++", "cc", "clang", "rustc", "tsc"):
-                continue
-            for i, word in enumerate(w[:-1]):
-                if word in ("-o", "--output", "--outDir", "--outdir"):
-                    target = w[i + 1]
-                    if "$" in target:
-                        continue
-                    path = target if target.startswith("/") else workdir.rstrip("/") + "/" + target.lstrip("./")
-                    if path not in out:
-                        out.append(path)
-    return out

@@ -53,8 +53,8 @@
   (ignore-errors (eglot-shutdown-all))
   (kill-emacs code))
 
-;; Never hang: leave after eight step timeouts whatever is going on.
-(run-with-timer (* 8 slimstage-e2e-timeout) nil
+;; Never hang: leave after six and a half step timeouts whatever is going on.
+(run-with-timer (* 6.5 slimstage-e2e-timeout) nil
                 (lambda ()
                   (slimstage-e2e-record :watchdog "fired")
                   (slimstage-e2e-finish 3)))

@@ -58,7 +58,7 @@ end
 vim.defer_fn(function()
   results.watchdog = true
   finish()
-end, step_timeout * 8)
+end, step_timeout * 6.5)
 
 --- Run one step; `fn` returns ok, detail (or raises). Failures are recorded, not raised.
 local function step(name, fn)
@@ -168,6 +168,23 @@ end
 
 local bufnr, client
 
+--- The LSP Diagnostic for `code`: from the last push, else the copy Neovim 0.10+ keeps in
+--- user_data.lsp for pulled diagnostics (0.7 keeps only some fields there).
+local function lsp_diagnostic(code)
+  local last = published[#published]
+  local pushed = last and find_diagnostic(last.diagnostics, code)
+  if pushed then
+    return pushed
+  end
+  for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+    local lsp = d.user_data and d.user_data.lsp
+    if d.source == "slimstage" and tostring(d.code) == code and lsp and lsp.range then
+      return lsp
+    end
+  end
+  return nil
+end
+
 local function run()
   vim.opt.runtimepath:prepend(env.SLIMSTAGE_NVIM_RTP)
   vim.cmd("filetype on") -- -u NONE leaves filetype detection off
@@ -209,11 +226,27 @@ local function run()
   end
 
   local target
+  -- Neovim 0.7 only receives pushed diagnostics; 0.10+ pulls them (textDocument/diagnostic)
+  -- when the server offers both. vim.diagnostic holds them either way.
   step("diagnostics", function()
     local arrived = wait_for(function()
-      local last = published[#published]
-      return last ~= nil and find_diagnostic(last.diagnostics, quickfix_code) ~= nil
+      return find_diagnostic(vim.diagnostic.get(bufnr), quickfix_code) ~= nil
     end)
+    local in_neovim = codes_of(vim.diagnostic.get(bufnr))
+    results.codes_in_vim_diagnostic = in_neovim
+    results.diagnostics_published = #published
+    if not arrived then
+      local last = published[#published]
+      return false, "no " .. quickfix_code .. " after " .. step_timeout .. " ms; codes in Neovim: "
+        .. vim.inspect(in_neovim) .. "; last published: " .. vim.inspect(last and codes_of(last.diagnostics) or "none")
+    end
+    target = lsp_diagnostic(quickfix_code)
+    results.diagnostic_target = target
+    if not target then
+      return false, quickfix_code .. " is shown but its LSP form was neither published nor kept"
+    end
+    return true, table.concat(in_neovim, ",")
+  end)
     local last = published[#published]
     results.diagnostics_initial = last and last.diagnostics or {}
     local in_neovim = codes_of(vim.diagnostic.get(bufnr))
@@ -272,18 +305,15 @@ local function run()
       return false, "the quick fix carries no WorkspaceEdit: " .. vim.inspect(chosen)
     end
     local before = buffer_text(bufnr)
-    local seen = #published
     vim.lsp.util.apply_workspace_edit(chosen.edit, "utf-16")
     results.text_after_fix = buffer_text(bufnr)
     if results.text_after_fix == before then
       return false, "applying the edit did not change the buffer"
     end
     local cleared = wait_for(function()
-      local last = published[#published]
-      return #published > seen and find_diagnostic(last.diagnostics, quickfix_code) == nil
+      return find_diagnostic(vim.diagnostic.get(bufnr), quickfix_code) == nil
     end)
-    local last = published[#published]
-    results.codes_after_fix = last and codes_of(last.diagnostics) or {}
+    results.codes_after_fix = codes_of(vim.diagnostic.get(bufnr))
     if not cleared then
       return false, quickfix_code .. " still reported after the fix: " .. vim.inspect(results.codes_after_fix)
     end

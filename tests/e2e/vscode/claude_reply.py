@@ -9,7 +9,6 @@ needs to know what goes into the tool's input.
 
 from __future__ import annotations
 
-import json
 from typing import Any, Mapping
 
 from tests.fakes.fake_anthropic import FakeAnthropic, TextReply, ToolUseReply
@@ -44,17 +43,33 @@ CMD ["node", "dist/server.js"]
 """
 
 
+STAGES = [
+    {"name": "deps", "explanation": "Installs all dependencies from the lockfile, cached until it changes."},
+    {"name": "build", "explanation": "Compiles the TypeScript sources to dist/."},
+    {"name": "prod-deps", "explanation": "Installs only the production dependencies."},
+    {"name": "runtime", "explanation": "A slim Node image with dist/ and the production node_modules."},
+]
+
+
 def tool_input_for(tool: Mapping[str, Any], dockerfile: str = CONVERTED) -> dict[str, Any]:
-    """Fill the tool's input schema: the Dockerfile goes in the one property meant for it."""
+    """Fill the tool's input schema: the Dockerfile goes in the one property meant for it,
+    and the fields slimstage's tool asks for get answers a model would give."""
+    known = {
+        "stages": STAGES,
+        "size_reduction": "From the full node:22 image to node:22-slim, without devDependencies or sources.",
+        "contract_changes": ["Runs as the unprivileged node user instead of root."],
+    }
     schema = tool.get("input_schema") or {}
     props: Mapping[str, Any] = schema.get("properties") or {}
-    required = list(schema.get("required") or props)
+    required = list(props or schema.get("required") or [])
     out: dict[str, Any] = {}
     for name in required:
         spec = props.get(name) or {}
         kind = spec.get("type")
         if "dockerfile" in name.lower() or name.lower() in ("content", "text", "file"):
             out[name] = dockerfile
+        elif name in known:
+            out[name] = known[name]
         elif kind == "string":
             out[name] = "Split into dependency, build and runtime stages."
         elif kind == "array":
@@ -90,7 +105,3 @@ class ConvertingFake(FakeAnthropic):
         else:
             reply = TextReply(f"```dockerfile\n{self.dockerfile}```")
         return super()._message_for(reply, body)
-
-
-def describe(tools: Any) -> str:
-    return json.dumps(tools, indent=1)[:2000]

@@ -53,6 +53,7 @@ async function until(what, probe, timeout = STEP_TIMEOUT, interval = 250) {
 let page;
 
 async function step(name, body) {
+    if (config.onlySteps?.length && !config.onlySteps.includes(name)) return false;
     const started = Date.now();
     results.order.push(name);
     log(`step ${name}`);
@@ -155,28 +156,34 @@ async function visibleText(selector) {
     return page.evaluate((sel) => {
         return [...document.querySelectorAll(sel)]
             .filter((el) => el.offsetParent !== null || el.getClientRects().length > 0)
-            .map((el) => el.innerText)
+            .map((el) => el.innerText.replace(/\u00a0/g, ' '))
             .join('\n');
     }, selector);
 }
 
-/** Runs a command by its palette title, e.g. "slimstage: Restart Server". */
+/** Runs a command by its palette title, e.g. "slimstage: Restart Server" (exactly that one). */
 async function runCommand(title) {
     await page.keyboard.press('Escape');
     await page.keyboard.press('F1');
     const input = await page.waitForSelector('.quick-input-widget .quick-input-box input', { visible: true, timeout: 10_000 });
     await input.evaluate((el) => { el.value = ''; });
     await input.type(`>${title}`, { delay: 5 });
-    await until(`"${title}" in the command palette`, async () => {
-        const labels = await visibleText('.quick-input-widget .quick-input-list .monaco-list-row');
-        return labels.toLowerCase().includes(title.toLowerCase());
+    const row = await until(`"${title}" in the command palette`, async () => {
+        const rows = await page.$$('.quick-input-widget .quick-input-list .monaco-list-row');
+        for (const candidate of rows) {
+            const label = await candidate.evaluate((el) =>
+                (el.querySelector('.label-name')?.innerText ?? el.innerText).replace(/\u00a0/g, ' ').trim());
+            if (label.toLowerCase() === title.toLowerCase()) return candidate;
+        }
+        return undefined;
     }, 10_000);
-    await page.keyboard.press('Enter');
+    await row.click();
 }
 
 async function editorText() {
     return page.evaluate(() => {
-        const editor = document.querySelector('.editor-instance .monaco-editor .view-lines');
+        const editor = [...document.querySelectorAll('.editor-group-container.active .editor-instance .monaco-editor .view-lines')]
+            .find((el) => el.getClientRects().length > 0);
         if (!editor) return '';
         const lines = [...editor.querySelectorAll('.view-line')]
             .map((line) => ({ top: parseFloat(line.style.top) || 0, text: line.innerText.replace(/\u00a0/g, ' ') }))
@@ -187,6 +194,12 @@ async function editorText() {
 
 async function openFile(relative) {
     await page.keyboard.press('Escape');
+    const tab = await page.$(`.tabs-container .tab[data-resource-name="${path.basename(relative)}"]`);
+    if (tab) {
+        await tab.click();
+        await until('the Dockerfile in the editor', async () => /^FROM /m.test(await editorText()));
+        return 'switched to its tab';
+    }
     await chord(mod, 'p');
     const input = await page.waitForSelector('.quick-input-widget .quick-input-box input', { visible: true, timeout: 10_000 });
     await input.type(relative, { delay: 5 });
@@ -218,7 +231,8 @@ async function findingInProblems() {
 /** The screen box of the `FROM` keyword on the first FROM line of the open editor. */
 async function fromKeywordBox() {
     return page.evaluate(() => {
-        const lines = [...document.querySelectorAll('.editor-instance .monaco-editor .view-lines .view-line')]
+        const lines = [...document.querySelectorAll('.editor-group-container.active .editor-instance .monaco-editor .view-lines .view-line')]
+            .filter((el) => el.getClientRects().length > 0)
             .sort((a, b) => (parseFloat(a.style.top) || 0) - (parseFloat(b.style.top) || 0));
         const line = lines.find((el) => /^\s*FROM\s/i.test(el.innerText.replace(/\u00a0/g, ' ')));
         if (!line) return undefined;
@@ -299,6 +313,56 @@ async function countOf(pattern) {
     return ((await outputLog()).match(pattern) ?? []).length;
 }
 
+/**
+ * Changes user settings the way a person does: in the settings.json editor, then save.
+ * (code-server does not notice a settings.json written behind its back.)
+ */
+async function editUserSettings(changes) {
+    const file = path.join(config.userDataDir, 'User', 'settings.json');
+    const settings = JSON.parse(fs.readFileSync(file, 'utf8'));
+    for (const [key, value] of Object.entries(changes)) {
+        if (value === undefined) delete settings[key];
+        else settings[key] = value;
+    }
+    const text = JSON.stringify(settings);
+    await runCommand('Preferences: Open User Settings (JSON)');
+    await until('settings.json in the editor', async () =>
+        (await visibleText('.tabs-container .tab.active')).includes('settings.json') && /slimstage/.test(await editorText()));
+    await chord(mod, 'a');
+    await page.keyboard.press('Backspace');
+    // One input event for the whole text: no auto-closing of brackets and quotes.
+    await page.keyboard.sendCharacter(text);
+    await chord(mod, 's');
+    await until('settings.json saved', async () => {
+        try {
+            return JSON.stringify(JSON.parse(fs.readFileSync(file, 'utf8'))) === text;
+        } catch {
+            return false;
+        }
+    }, 10_000);
+    await openFile(config.file);
+}
+
+/** A server setting applies live; the interpreter setting restarts the server. */
+async function settingsChange() {
+    const runningBefore = await countOf(/Server running\./g);
+    await editUserSettings({ 'slimstage.rules.ignore': [config.code] });
+    await until(`${config.code} to leave the Problems panel`, async () => !(await problemsText()).includes(config.code));
+    // Gone because of the setting, not because the Dockerfile was closed:
+    const tabs = await visibleText('.tabs-container .tab');
+    if (!tabs.includes(path.basename(config.file))) throw new Error(`the Dockerfile is no longer open (tabs: ${tabs})`);
+    if ((await countOf(/Server running\./g)) !== runningBefore) throw new Error('a rules setting restarted the server');
+    await editUserSettings({ 'slimstage.rules.ignore': undefined });
+    await until(`${config.code} to come back`, async () => (await problemsText()).includes(config.code));
+
+    const interpreter = [...config.interpreter, '-X', 'utf8'];
+    await editUserSettings({ 'slimstage.interpreter': interpreter });
+    await until('a restart with the new interpreter', async () =>
+        (await countOf(/Server running\./g)) > runningBefore && (await outputLog()).includes(`with ${interpreter.join(' ')} [from setting]`));
+    await until(`${config.code} after the restart`, async () => (await problemsText()).includes(config.code));
+    return 'rules.ignore applied live; interpreter change restarted the server';
+}
+
 async function setApiKey() {
     const before = await countOf(/Server running\./g);
     await runCommand('slimstage: Set Anthropic API Key');
@@ -362,6 +426,20 @@ async function showOutput() {
     return shown.split('\n').find((line) => /Starting server/.test(line));
 }
 
+/** A Python without slimstage: the error says so and gives the command that installs it. */
+async function missingServer() {
+    await editUserSettings({ 'slimstage.interpreter': config.bareInterpreter });
+    const toast = await until('the "not installed" notification', async () => {
+        const text = await notificationsText();
+        return /slimstage is not installed for/.test(text) ? text : undefined;
+    });
+    results.missingMessage = toast;
+    const command = `${config.bareInterpreter.join(' ')} -m pip install --upgrade slimstage`;
+    if (!toast.includes(command)) throw new Error(`the message lacks "${command}": ${toast}`);
+    if (!/Install in Terminal/.test(toast)) throw new Error(`no "Install in Terminal" button: ${toast}`);
+    return toast.split('\n')[0];
+}
+
 // ---------------------------------------------------------------- main
 
 let codeServer;
@@ -406,10 +484,12 @@ try {
         await step('diagnostics', findingInProblems);
         await step('hover', hoverFrom);
         await step('screenshot', screenshot);
+        await step('settings', settingsChange);
         await step('apikey', setApiKey);
         await step('convert', convert);
         await step('restart', restartCommand);
         await step('output', showOutput);
+        await step('missing', missingServer);
     }
 } catch (error) {
     results.error = String(error?.stack ?? error);

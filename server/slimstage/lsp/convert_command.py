@@ -1,0 +1,308 @@
+"""``workspace/executeCommand`` ``slimstage.server.convert``: convert a Dockerfile in the editor.
+
+Arguments: ``[{"uri": ..., "version": N}]`` (what the "Convert to multi-stage build"
+code action carries). The server reports work-done progress (on the client's
+``workDoneToken``, else one it creates), cancellable from the progress UI or with
+``$/cancelRequest``; runs the conversion (``rewrite.conversion``) off the critical path
+of the event loop, so diagnostics keep flowing; then sends one ``workspace/applyEdit``
+with a single TextDocumentEdit pinned to version N, and tells the user what happened
+(``window/showMessage``, the full explanation in ``window/logMessage``). If the document
+changed meanwhile nothing is overwritten, and the user is offered to run it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Optional
+
+from lsprotocol import types
+
+from .. import settings as settings_mod
+from ..rewrite.conversion import Job, choose_engine, convert
+from ..rewrite.report import headline, markdown
+from ..rewrite.result import Converted, Declined, Failed, Outcome
+
+if TYPE_CHECKING:
+    from .server import SlimstageServer
+
+COMMAND = "slimstage.server.convert"
+TITLE = "Convert to multi-stage build"
+OPTIMIZE_TITLE = "Optimize multi-stage build"
+AGAIN = "Convert again"
+
+# The executeCommand params of the request being handled (pygls passes a command only its
+# arguments; the client's workDoneToken is in the params).
+_params: contextvars.ContextVar[Optional[types.ExecuteCommandParams]] = contextvars.ContextVar("slimstage_execute_params", default=None)
+
+
+@dataclass(frozen=True)
+class Target:
+    uri: str
+    version: Optional[int]
+
+
+def parse_arguments(args: tuple[Any, ...]) -> Target:
+    """``[{"uri": ..., "version": N}]`` (a bare URI string is accepted too)."""
+    if not args:
+        raise ValueError(f"{COMMAND} needs an argument {{\"uri\": ..., \"version\": N}}")
+    first = args[0]
+    if isinstance(first, str):
+        return Target(first, None)
+    if isinstance(first, dict) and isinstance(first.get("uri"), str):
+        version = first.get("version")
+        return Target(first["uri"], version if isinstance(version, int) and not isinstance(version, bool) else None)
+    raise ValueError(f"{COMMAND} argument must be {{\"uri\": ..., \"version\": N}}, got {first!r}")
+
+
+class Progress:
+    """Work-done progress on one token (a no-op when the client cannot show it)."""
+
+    def __init__(self, ls: "SlimstageServer", token: Optional[types.ProgressToken]) -> None:
+        self.ls = ls
+        self.token = token
+
+    @classmethod
+    async def start(cls, ls: "SlimstageServer", title: str) -> "Progress":
+        params = _params.get()
+        token = params.work_done_token if params is not None else None
+        if token is None:
+            caps = ls.client_capabilities
+            if caps and caps.window and caps.window.work_done_progress:
+                token = f"slimstage-convert-{uuid.uuid4()}"
+                try:
+                    await ls.work_done_progress.create_async(token)
+                except Exception:
+                    token = None
+        progress = cls(ls, token)
+        if token is not None:
+            ls.work_done_progress.begin(token, types.WorkDoneProgressBegin(title=title, cancellable=True, message="Starting…"))
+        return progress
+
+    def report(self, message: str) -> None:
+        if self.token is not None:
+            self.ls.work_done_progress.report(self.token, types.WorkDoneProgressReport(message=message, cancellable=True))
+
+    def end(self, message: str) -> None:
+        if self.token is not None:
+            self.ls.work_done_progress.end(self.token, types.WorkDoneProgressEnd(message=message))
+            self.ls.work_done_progress.tokens.pop(self.token, None)
+
+    def on_cancel(self, callback) -> None:
+        """Call ``callback`` when the user cancels from the progress UI."""
+        if self.token is None:
+            return
+        future = self.ls.work_done_progress.tokens.get(self.token)
+        if future is not None:
+            future.add_done_callback(lambda f: callback() if f.cancelled() else None)
+
+
+def _on_request_cancelled(ls: "SlimstageServer", callback) -> None:
+    """Call ``callback`` on ``$/cancelRequest`` for the executeCommand request being handled.
+
+    pygls runs a command inside the executeCommand request and cancels that request's
+    future on ``$/cancelRequest``; the command's own task is not cancelled, so watch it.
+    """
+    protocol = ls.protocol
+    msg_id = getattr(protocol, "msg_id", None)
+    future = getattr(protocol, "_request_futures", {}).get(msg_id) if msg_id is not None else None
+    if future is not None:
+        future.add_done_callback(lambda f: callback() if f.cancelled() else None)
+
+
+def _whole_range(text: str) -> types.Range:
+    lines = text.split("\n")
+    end = types.Position(len(lines) - 1, len(lines[-1].encode("utf-16-le")) // 2)
+    return types.Range(types.Position(0, 0), end)
+
+
+def _edit(ls: "SlimstageServer", uri: str, version: Optional[int], old: str, new: str) -> types.WorkspaceEdit:
+    text_edit = types.TextEdit(_whole_range(old), new)
+    caps = ls.client_capabilities
+    ws = caps.workspace if caps else None
+    if ws is not None and ws.workspace_edit is not None and ws.workspace_edit.document_changes is False:
+        return types.WorkspaceEdit(changes={uri: [text_edit]})
+    return types.WorkspaceEdit(
+        document_changes=[
+            types.TextDocumentEdit(text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version), edits=[text_edit])
+        ]
+    )
+
+
+def _say(ls: "SlimstageServer", kind: types.MessageType, message: str) -> None:
+    ls.window_show_message(types.ShowMessageParams(type=kind, message=f"slimstage: {message}"))
+
+
+def _log(ls: "SlimstageServer", text: str) -> None:
+    ls.window_log_message(types.LogMessageParams(type=types.MessageType.Info, message=text))
+
+
+class Conversions:
+    """The conversions running in one server, at most one per document."""
+
+    def __init__(self) -> None:
+        self.running: dict[str, asyncio.Future] = {}
+
+
+async def run_conversion(ls: "SlimstageServer", target: Target) -> dict[str, Any]:
+    uri = target.uri
+    doc = ls.open_document(uri)
+    if doc is None:
+        _say(ls, types.MessageType.Error, "open the Dockerfile in the editor to convert it.")
+        return {"status": "failed", "message": "the document is not open"}
+    version = doc.version if target.version is None else target.version
+    if doc.version != version:
+        return _stale(ls, uri, "The Dockerfile changed after the action was offered, so it was not converted.")
+    conversions: Conversions = _conversions(ls)
+    if uri in conversions.running:
+        _say(ls, types.MessageType.Warning, "a conversion of this file is already running.")
+        return {"status": "busy"}
+    text = doc.source
+    result = ls.result(uri)
+    settings = ls.state.settings
+    api_key = settings_mod.api_key(settings)
+    engine, notes = choose_engine(settings, api_key)
+    multi = bool(result and len(result.analysis.doc.stages) > 1)
+    progress = await Progress.start(ls, "slimstage: " + (OPTIMIZE_TITLE if multi else TITLE))
+    context = result.analysis.context if result is not None else ls.state.context_for(uri)
+    loop = asyncio.get_running_loop()
+    work: Optional[asyncio.Future] = None
+    cancelled = False
+
+    def cancel() -> None:
+        nonlocal cancelled
+        cancelled = True
+        if work is not None and not work.done():
+            loop.call_soon_threadsafe(work.cancel)
+
+    progress.on_cancel(cancel)
+    _on_request_cancelled(ls, cancel)
+    try:
+        from ..rewrite.project import read_project
+
+        project = await asyncio.to_thread(read_project, context)
+        job = Job(text, settings, engine, context, project, api_key if engine == "claude" else None, notes)
+        if engine == "claude":
+            work = asyncio.ensure_future(convert(job, progress.report))
+        else:
+            def threadsafe(message: str) -> None:
+                loop.call_soon_threadsafe(progress.report, message)
+
+            work = asyncio.ensure_future(asyncio.to_thread(_run_sync, job, threadsafe))
+        conversions.running[uri] = work
+        if cancelled:
+            work.cancel()
+        outcome: Outcome = await work
+    except asyncio.CancelledError:
+        progress.end("Cancelled")
+        _say(ls, types.MessageType.Info, "conversion cancelled; the file is unchanged.")
+        return {"status": "cancelled"}
+    except Exception as exc:  # a bug must not leave the progress spinning
+        progress.end("Failed")
+        _say(ls, types.MessageType.Error, f"conversion failed: {type(exc).__name__}: {exc}")
+        return {"status": "failed", "message": str(exc)}
+    finally:
+        conversions.running.pop(uri, None)
+
+    full = markdown(outcome, OPTIMIZE_TITLE if multi else TITLE)
+    _log(ls, full)
+    if not isinstance(outcome, Converted):
+        progress.end("Not converted" if isinstance(outcome, Declined) else "Failed")
+        kind = types.MessageType.Warning if isinstance(outcome, Declined) else types.MessageType.Error
+        message = headline(outcome)
+        if isinstance(outcome, Declined) and len(outcome.reasons) > 1:
+            message += " " + " ".join(f"({i}) {r}" for i, r in enumerate(outcome.reasons[1:4], 2))
+        for note in outcome.notes:
+            message += f" {note}"
+        _say(ls, kind, message)
+        return {"status": outcome.status, "engine": outcome.engine, "message": message, "explanation": full}
+
+    progress.report("Applying the edit…")
+    current = ls.open_document(uri)
+    if current is None or current.version != version:
+        progress.end("Not applied: the file changed")
+        return _stale(ls, uri, "You edited the Dockerfile while it was being converted, so nothing was overwritten.")
+    try:
+        applied = await ls.workspace_apply_edit_async(
+            types.ApplyWorkspaceEditParams(edit=_edit(ls, uri, version, text, outcome.text), label=TITLE)
+        )
+    except Exception as exc:
+        progress.end("Not applied")
+        _say(ls, types.MessageType.Error, f"the editor did not apply the conversion: {exc}")
+        return {"status": "failed", "message": str(exc)}
+    if not applied.applied:
+        progress.end("Not applied")
+        reason = applied.failure_reason or "the editor refused the edit (was the file changed?)"
+        return _stale(ls, uri, f"The conversion was not applied: {reason}.")
+    progress.end("Converted")
+    message = headline(outcome)
+    notes_line = " ".join(n for n in outcome.notes if "offline planner was used" in n)
+    _say(ls, types.MessageType.Info, message + (f" {notes_line}" if notes_line else "") + " Details are in the slimstage output.")
+    return {
+        "status": "converted",
+        "engine": outcome.engine,
+        "message": message,
+        "explanation": full,
+        "estimate": outcome.estimate.sentence() if outcome.estimate else None,
+    }
+
+
+def _run_sync(job: Job, progress) -> Outcome:
+    return asyncio.run(convert(job, progress))
+
+
+def _stale(ls: "SlimstageServer", uri: str, message: str) -> dict[str, Any]:
+    text = f"{message} Run \"{TITLE}\" again to convert the current text."
+    caps = ls.client_capabilities
+    if caps and caps.window and caps.window.show_message is not None:
+        asyncio.ensure_future(_offer_again(ls, uri, text))
+    else:
+        _say(ls, types.MessageType.Warning, text)
+    return {"status": "stale", "message": text}
+
+
+async def _offer_again(ls: "SlimstageServer", uri: str, text: str) -> None:
+    _params.set(None)  # a new run reports progress on a token of its own
+    try:
+        choice = await ls.window_show_message_request_async(
+            types.ShowMessageRequestParams(type=types.MessageType.Warning, message=f"slimstage: {text}", actions=[types.MessageActionItem(AGAIN)])
+        )
+    except Exception:
+        return
+    if choice is not None and choice.title == AGAIN:
+        doc = ls.open_document(uri)
+        if doc is not None:
+            await run_conversion(ls, Target(uri, doc.version))
+
+
+def _conversions(ls: "SlimstageServer") -> Conversions:
+    found = getattr(ls, "_slimstage_conversions", None)
+    if found is None:
+        found = Conversions()
+        setattr(ls, "_slimstage_conversions", found)
+    return found
+
+
+def register(server: "SlimstageServer") -> None:
+    builtin = server.protocol.fm.builtin_features.get(types.WORKSPACE_EXECUTE_COMMAND)
+    if builtin is not None:
+
+        def execute_command(params: types.ExecuteCommandParams):
+            # Remember the params (for the workDoneToken) in the context the command's task copies.
+            _params.set(params)
+            return (yield from builtin(params))
+
+        server.protocol.fm.add_builtin_feature(types.WORKSPACE_EXECUTE_COMMAND, execute_command)
+
+    # No annotation on ``ls``: pygls resolves a command's type hints at run time.
+    @server.command(COMMAND)
+    async def convert_command(ls, *args: Any) -> dict[str, Any]:
+        """Convert (or optimize) the Dockerfile named in the arguments; see the module docstring."""
+        try:
+            target = parse_arguments(args)
+        except ValueError as exc:
+            _say(ls, types.MessageType.Error, str(exc))
+            return {"status": "failed", "message": str(exc)}
+        return await run_conversion(ls, target)

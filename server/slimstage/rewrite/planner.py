@@ -1,0 +1,71 @@
+"""The offline planner: a deterministic conversion of a single-stage Dockerfile.
+
+It reads the file with the same analysis the rules use (``facts.extract``), picks the
+recipe for the project's ecosystem (Node.js, Python, Go, Java, Rust, .NET), honours the
+settings (``target_base``, ``max_stages``, ``include_healthcheck``, ``cache_mounts``,
+``security_scan``) and returns a ``Proposal``, or declines and says what it could not
+determine. Like any candidate, the proposal is applied only after ``validate``.
+"""
+
+from __future__ import annotations
+
+from typing import Union
+
+from ..analysis import Analysis
+from ..analysis.context import UNKNOWN, BuildContext
+from ..dockerfile.model import Dockerfile
+from ..settings import Settings
+from .facts import extract
+from .project import ProjectFiles, from_context
+from .recipes import Decline, recipes, render
+from .result import Declined, Proposal, StageNote
+
+ENGINE = "offline"
+SUPPORTED = "Node.js (npm, yarn, pnpm), Python (pip, poetry, uv), Go, Java (Maven, Gradle), Rust (cargo) and .NET"
+
+
+def propose(
+    doc: Dockerfile,
+    settings: Settings,
+    context: BuildContext = UNKNOWN,
+    project: ProjectFiles | None = None,
+) -> Union[Proposal, Declined]:
+    """A multi-stage rewrite of ``doc`` (not yet validated), or the reasons there is none."""
+    project = project if project is not None else from_context(context)
+    if not doc.stages:
+        return Declined(("the file has no FROM instruction",), ENGINE)
+    errors = [p for p in doc.problems if p.severity == "error"]
+    if errors:
+        return Declined((f"line {errors[0].range.start.line + 1}: {errors[0].message} (fix the syntax first)",), ENGINE)
+    if len(doc.stages) > 1:
+        return Declined(
+            ("this is already a multi-stage build; the offline planner converts single-stage builds "
+             "(with an Anthropic API key, Claude can optimize it)",),
+            ENGINE,
+        )
+    if settings.max_stages and settings.max_stages < 2:
+        return Declined((f"max_stages is {settings.max_stages}; a multi-stage build needs at least 2",), ENGINE)
+    facts = extract(Analysis(doc, settings, context))
+    if "$" in facts.base:
+        return Declined((f"the base image ({facts.base}) comes from a build argument; the planner needs to know it",), ENGINE)
+    recipe = recipes().get(facts.ecosystem)
+    if recipe is None:
+        what = f"{facts.base}" + (f" with {', '.join(facts.tools)}" if facts.tools else "")
+        return Declined(
+            (f"no application build the planner knows was found ({what}); it converts {SUPPORTED} projects",),
+            ENGINE,
+        )
+    if facts.unsupported:
+        return Declined(facts.unsupported[:8], ENGINE)
+    try:
+        plan = recipe(facts, settings, project)
+    except Decline as exc:
+        return Declined((str(exc),), ENGINE)
+    text = render(plan, facts)
+    return Proposal(
+        dockerfile=text,
+        stages=tuple(StageNote(st.name, st.explanation) for st in plan.stages),
+        summary=plan.summary,
+        contract_changes=tuple(plan.changes),
+        notes=tuple(plan.notes),
+    )

@@ -1,0 +1,160 @@
+"""Rust (cargo): dependencies compiled once from Cargo.toml/Cargo.lock, the binary alone at run time.
+
+builder: the manifests and a placeholder main.rs build every dependency (a layer reused
+until the manifests change), then the real sources build the binary. The builder uses a
+Debian 12 (bookworm) Rust image so the binary's glibc matches the runtime: distroless cc
+or debian bookworm-slim.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from typing import Optional
+
+from ...settings import Settings
+from ..facts import Cmd, SourceFacts
+from ..project import ProjectFiles
+from .common import (
+    Decline,
+    Plan,
+    StageSpec,
+    command_lines,
+    copy_from,
+    envs_before,
+    healthcheck,
+    image_copy_split,
+    meta_lines,
+    original_user,
+    os_install,
+    run,
+    source_copy_lines,
+    stage_prelude,
+    workdir_line,
+)
+from .go import BASH_TCP_PROBE, ON_PATH, _tag_for
+from .scan import scan_stage
+
+
+def _built_path(cmd: Cmd, workdir: str, name: str) -> str:
+    w = list(cmd.words)
+    if len(w) > 1 and w[1] == "install":
+        return f"/usr/local/cargo/bin/{name}"
+    profile = "release" if ("--release" in w or "-r" in w) else "debug"
+    for i, word in enumerate(w):
+        if word == "--profile" and i + 1 < len(w):
+            profile = w[i + 1]
+    triple: Optional[str] = None
+    for i, word in enumerate(w):
+        if word == "--target" and i + 1 < len(w):
+            triple = w[i + 1]
+        elif word.startswith("--target="):
+            triple = word.split("=", 1)[1]
+    parts = ["target"] + ([triple] if triple else []) + [profile, name]
+    return posixpath.join(workdir, *parts)
+
+
+def plan_rust(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
+    notes: list[str] = []
+    changes: list[str] = []
+    builds = [c for c in f.commands if c.kind == "build" and c.step is not None and c.step.tool == "cargo"]
+    if not builds:
+        raise Decline("no `cargo build` or `cargo install`: cannot tell which binary to ship")
+    if f.workdir == "/":
+        raise Decline("the build runs in / (no WORKDIR): the planner needs a project folder")
+    if any(c.kind == "user" for c in f.commands):
+        raise Decline("the Dockerfile creates a user; the Rust runtime images have no shell to do that")
+    cargo = p.text("Cargo.toml") or ""
+    if re.search(r"^\[workspace\]", cargo, re.M):
+        raise Decline("this is a Cargo workspace; the planner converts single crates")
+    argv = f.argv
+    if not argv:
+        raise Decline("the image sets no CMD or ENTRYPOINT: cannot tell which binary runs")
+    program = argv[0]
+    name = posixpath.basename(program)
+    build = builds[-1]
+    built = _built_path(build, f.workdir, name)
+    if program.startswith("/") or "/" in program:
+        wanted = posixpath.normpath(posixpath.join(f.final_workdir, program))
+        if wanted != built:
+            raise Decline(f"the container runs {program}, but the build writes {built}")
+        target = built
+    else:
+        if not built.startswith("/usr/local/cargo/bin/"):
+            raise Decline(f"the container runs `{program}` from PATH, but the build writes {built}")
+        target = f"/usr/local/bin/{name}"
+        notes.append(f"{name} is copied to /usr/local/bin, on the runtime image's PATH, so CMD finds it unchanged.")
+    if target not in (built,) and posixpath.dirname(target) not in ON_PATH:
+        raise Decline(f"cannot place {name} where CMD finds it")
+
+    family = s.target_base
+    if family in ("alpine", "scratch"):
+        notes.append(f"Using distroless cc rather than {family}: that would need a musl (static) build of the binary.")
+        family = "distroless"
+    ref = f.base_ref
+    repo = ref.full if ref.registry else ref.repository
+    builder_image = f"{repo}:{_tag_for(ref.tag, 'bookworm')}"
+    runtime_image = "gcr.io/distroless/cc-debian12" if family == "distroless" else "debian:bookworm-slim"
+    notes.append(f"The builder uses {builder_image} so the binary links against the same glibc as the Debian 12 runtime.")
+
+    builder = stage_prelude(f) + envs_before(f, "os")
+    os_line = os_install(f.os_manager, list(f.os_packages), s)
+    if os_line:
+        builder.append(os_line)
+    tool_copies, runtime_copies = image_copy_split(f)
+    builder += envs_before(f, "tool") + tool_copies + [run(c.text, s) for c in f.of_kind("tool")]
+    builder.append(workdir_line(f.workdir) or "")
+    builder += envs_before(f, "deps", "copy")
+    lock = " Cargo.lock" if (not p.known or p.has("Cargo.lock")) else ""
+    builder.append(f"COPY Cargo.toml{lock} ./")
+    cache_deps = not p.has("build.rs")
+    if cache_deps:
+        if build.words[1] == "build":
+            prebuild = build.text
+        else:  # cargo install builds the release profile
+            prebuild = " ".join(["cargo", "build", "--release", *[w for w in build.words[2:] if w in ("--locked", "--frozen", "--offline")]])
+        builder.append(run(f"mkdir -p src && echo 'fn main() {{}}' > src/main.rs && {prebuild} && rm -rf src", s, "cargo"))
+    else:
+        notes.append("The crate has a build.rs, so dependencies are not pre-built from a placeholder main.rs.")
+    builder += source_copy_lines(f) + envs_before(f, "build")
+    for c in f.of_kind("build", "script"):
+        text = c.text
+        if c is build and cache_deps:
+            text = f"touch src/main.rs && {text}"  # newer than the placeholder's build
+        builder.append(run(text, s, "cargo"))
+
+    runtime = stage_prelude(f)
+    runtime.append(workdir_line(f.final_workdir) or "")
+    runtime += meta_lines(f, ("ENV", "LABEL", "MAINTAINER"))
+    runtime.append(copy_from("builder", built, target))
+    runtime += runtime_copies + meta_lines(f, ("EXPOSE", "VOLUME", "STOPSIGNAL"))
+    user = original_user(f)
+    if user:
+        runtime.append(f"USER {user}")
+    else:
+        new_user = "nonroot:nonroot" if family == "distroless" else "65532:65532"
+        runtime.append(f"USER {new_user}")
+        changes.append(f"USER {new_user}: the binary no longer runs as root.")
+    runtime += healthcheck(f, s, BASH_TCP_PROBE if family == "slim" else None, notes)
+    runtime += command_lines(f)
+
+    stages = [
+        StageSpec(
+            "builder",
+            builder_image,
+            [x for x in builder if x],
+            f"compiles the dependencies from Cargo.toml{lock} first (reused until they change), then {name}; "
+            "the toolchain, registry and target folder stay here.",
+        )
+    ]
+    scan = scan_stage(f, s, stages, runtime_image, [("builder", built)], notes, 3)
+    if scan is not None:
+        stages.append(scan)
+    stages.append(
+        StageSpec("runtime", runtime_image, [x for x in runtime if x], f"only the {name} binary on {runtime_image}: no Rust toolchain or sources.")
+    )
+    summary = (
+        f"Split into {', '.join(st.name for st in stages)}: dependencies compile once per change of the manifests, "
+        f"and only {name} ships on {runtime_image} instead of {f.base}."
+    )
+    return Plan(stages, summary, changes, notes)

@@ -1,0 +1,82 @@
+"""The explanation a user sees after a conversion: one headline, and the full text.
+
+``headline`` fits a notification; ``markdown`` is the full explanation (each stage and why
+it exists, the size estimate, changes to how the image runs, notes); ``plain`` is the same
+for a terminal.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .result import Converted, Declined, Failed, Outcome
+
+ENGINES = {"offline": "the offline planner", "claude": "Claude"}
+
+
+def headline(outcome: Outcome) -> str:
+    engine = ENGINES.get(outcome.engine, outcome.engine)
+    if isinstance(outcome, Converted):
+        names = ", ".join(s.name for s in outcome.stages) if outcome.stages else ""
+        line = f"Converted to a multi-stage build{f' ({names})' if names else ''} with {engine}."
+        if outcome.estimate is not None:
+            e = outcome.estimate
+            line += (
+                f" Estimated base image size {e.before_mb:,.0f} MB -> {e.after_mb:,.1f} MB "
+                f"({e.reduction_pct:.0f}% smaller, an estimate)."
+            )
+        hardening = [c for c in outcome.changes if c.hardening]
+        if hardening:
+            line += f" Now runs as {hardening[0].after}, not root."
+        return line
+    if isinstance(outcome, Declined):
+        first = outcome.reasons[0] if outcome.reasons else "no reason given"
+        more = f" (+{len(outcome.reasons) - 1} more)" if len(outcome.reasons) > 1 else ""
+        return f"Not converted ({engine}): {first}{more}. The file is unchanged."
+    return f"Conversion failed: {outcome.message}"
+
+
+def _notes_md(notes: tuple[str, ...]) -> list[str]:
+    return [f"- {n}" for n in notes]
+
+
+def markdown(outcome: Outcome, title: str = "Convert to multi-stage build") -> str:
+    engine = ENGINES.get(outcome.engine, outcome.engine)
+    out = [f"# {title}", ""]
+    if isinstance(outcome, Converted):
+        out += [f"Converted with {engine}" + (f" after {outcome.attempts} attempts" if outcome.attempts > 1 else "") + ".", ""]
+        if outcome.estimate is not None:
+            out += ["## Size (estimate)", "", outcome.estimate.sentence(), ""]
+        if outcome.stages:
+            out += ["## Stages", ""]
+            out += [f"- **{s.name}**: {s.explanation}" if s.explanation else f"- **{s.name}**" for s in outcome.stages]
+            out.append("")
+        if outcome.summary:
+            out += ["## Why", "", outcome.summary, ""]
+        changes = list(outcome.declared_changes) or [c.describe() for c in outcome.changes]
+        if changes:
+            out += ["## Changes to how the image runs", ""]
+            out += [f"- {c}" for c in changes]
+            out.append("")
+        if outcome.notes:
+            out += ["## Notes", "", *_notes_md(outcome.notes), ""]
+        out += ["Checked before it was applied: it parses, every stage is named, the runtime contract is kept "
+                "(or the change is named above), and it adds no SLIM1xx/SLIM2xx finding and no remote code.", ""]
+    elif isinstance(outcome, Declined):
+        out += [f"Not converted ({engine}); the file is unchanged.", "", "## Why", ""]
+        out += [f"- {r}" for r in outcome.reasons]
+        out.append("")
+        if outcome.notes:
+            out += ["## Notes", "", *_notes_md(outcome.notes), ""]
+    else:
+        out += [f"Conversion failed ({engine}); the file is unchanged.", "", outcome.message, ""]
+        if outcome.notes:
+            out += ["## Notes", "", *_notes_md(outcome.notes), ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def plain(outcome: Outcome) -> str:
+    """``markdown`` for a terminal: headings as plain lines, no emphasis."""
+    text = markdown(outcome)
+    text = re.sub(r"^#+ ", "", text, flags=re.M)
+    return text.replace("**", "")

@@ -1,0 +1,466 @@
+""""Convert to multi-stage build" end to end: code action, executeCommand, progress, applyEdit.
+
+The real server over stdio (pytest-lsp); Claude is the real anthropic SDK inside the server,
+pointed at the fake Messages API on 127.0.0.1 through the ``claude.baseUrl`` setting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import uuid
+from typing import Union
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+from slimstage.dockerfile import parse
+from slimstage.fixes import apply_edits
+from slimstage.dockerfile.model import Pos, Range
+from slimstage.rewrite.claude import TOOL_NAME
+from slimstage.rules.base import Edit
+from tests.fakes.fake_anthropic import TEST_API_KEY, ErrorReply, FakeAnthropic, MaxTokensReply, SlowReply, ToolUseReply
+
+from .conftest import capabilities, open_doc
+
+SERVER = [sys.executable, "-m", "slimstage", "serve"]
+COMMAND = "slimstage.server.convert"
+SECRET = "npm_Zx81QpLmT42nVbC7sKdE9wRtYu3oA56hJg"
+
+ORIGINAL = f"""FROM node:22
+ARG NPM_TOKEN={SECRET}
+WORKDIR /app
+COPY . .
+RUN npm ci
+RUN npm run build
+ENV NODE_ENV=production
+EXPOSE 3000
+CMD ["node", "dist/server.js"]
+"""
+
+# What Claude answers: the secret comes back as the placeholder the server sent.
+VALID = """# syntax=docker/dockerfile:1
+FROM node:22 AS deps
+ARG NPM_TOKEN=SLIMSTAGE_SECRET_1
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev
+
+FROM node:22 AS builder
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY . .
+RUN npm run build
+
+FROM node:22-slim AS runtime
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=builder /app/dist ./dist
+EXPOSE 3000
+USER node
+CMD ["node", "dist/server.js"]
+"""
+STAGES = [
+    {"name": "deps", "explanation": "Production dependencies from the manifests only."},
+    {"name": "builder", "explanation": "Compiles TypeScript with the dev dependencies."},
+    {"name": "runtime", "explanation": "Slim Node.js with node_modules and dist."},
+]
+# Not acceptable: an unnamed stage, and the final stage runs a different command.
+INVALID = VALID.replace("FROM node:22 AS builder", "FROM node:22").replace("--from=builder", "--from=1").replace(
+    'CMD ["node", "dist/server.js"]', 'CMD ["node", "server.js"]'
+)
+
+
+def valid_reply(dockerfile: str = VALID) -> ToolUseReply:
+    return ToolUseReply(TOOL_NAME, {"dockerfile": dockerfile, "stages": STAGES, "size_reduction": "About 75% smaller."})
+
+
+def _env(with_key: bool) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
+    if with_key:
+        env["ANTHROPIC_API_KEY"] = TEST_API_KEY
+    return env
+
+
+def _read_code_actions_right(client: LanguageClient) -> None:
+    """lsprotocol reads any object with a "command" key as a Command, so a CodeAction that
+    carries a command comes back as a broken Command; tell them apart by the key's type."""
+    converter = client.protocol._converter
+
+    def hook(obj, _):
+        if isinstance(obj.get("command"), str):
+            return converter.structure(obj, types.Command)
+        return converter.structure(obj, types.CodeAction)
+
+    converter.register_structure_hook(Union[types.Command, types.CodeAction], hook)
+
+
+def _record_edits(client: LanguageClient, accept: bool = True) -> list[types.ApplyWorkspaceEditParams]:
+    edits: list[types.ApplyWorkspaceEditParams] = []
+
+    @client.feature(types.WORKSPACE_APPLY_EDIT)
+    def apply_edit(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
+        edits.append(params)
+        return types.ApplyWorkspaceEditResult(applied=accept)
+
+    client.applied_edits = edits  # type: ignore[attr-defined]
+    return edits
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER, server_env=_env(with_key=False)))
+async def offline(lsp_client: LanguageClient):
+    _record_edits(lsp_client)
+    _read_code_actions_right(lsp_client)
+    await lsp_client.initialize_session(types.InitializeParams(capabilities=capabilities(), initialization_options={"debounceMs": 0}))
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER, server_env=_env(with_key=True)))
+async def claude(lsp_client: LanguageClient, fake_claude: FakeAnthropic):
+    _record_edits(lsp_client)
+    _read_code_actions_right(lsp_client)
+    settings = {"debounceMs": 0, "claude": {"baseUrl": fake_claude.url, "timeout": 10, "maxRetries": 1}}
+    lsp_client.set_configuration(settings, section="slimstage")
+    await lsp_client.initialize_session(types.InitializeParams(capabilities=capabilities(), initialization_options=settings))
+    yield
+    await lsp_client.shutdown_session()
+
+
+def edits_of(client: LanguageClient) -> list[types.ApplyWorkspaceEditParams]:
+    return client.applied_edits  # type: ignore[attr-defined]
+
+
+async def listed(client: LanguageClient, uri: str, only=None, diagnostics=()) -> list[types.CodeAction]:
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri),
+            range=types.Range(types.Position(4, 0), types.Position(4, 0)),
+            context=types.CodeActionContext(diagnostics=list(diagnostics), only=only),
+        )
+    )
+    return list(actions or [])
+
+
+async def run_convert(client: LanguageClient, uri: str, version: int, token=None, timeout: float = 30.0):
+    params = types.ExecuteCommandParams(command=COMMAND, arguments=[{"uri": uri, "version": version}], work_done_token=token)
+    return await asyncio.wait_for(client.workspace_execute_command_async(params), timeout)
+
+
+def applied_text(original: str, params: types.ApplyWorkspaceEditParams, version: int) -> str:
+    changes = params.edit.document_changes
+    assert changes is not None and len(changes) == 1, "one TextDocumentEdit"
+    change = changes[0]
+    assert isinstance(change, types.TextDocumentEdit)
+    assert change.text_document.version == version
+    edits = [
+        Edit(Range(Pos(e.range.start.line, e.range.start.character), Pos(e.range.end.line, e.range.end.character)), e.new_text)
+        for e in change.edits
+    ]
+    return apply_edits(original, edits)
+
+
+def progress_messages(client: LanguageClient) -> list[str]:
+    out = []
+    for reports in client.progress_reports.values():
+        for r in reports:
+            title = getattr(r, "title", None)
+            out.append(f"{r.kind}:{title or ''}:{r.message or ''}")
+    return out
+
+
+def project(tmp_path) -> str:
+    (tmp_path / "package.json").write_text(json.dumps({"name": "api", "scripts": {"build": "tsc"}}), encoding="utf-8")
+    (tmp_path / "package-lock.json").write_text("{}", encoding="utf-8")
+    return (tmp_path / "Dockerfile").as_uri()
+
+
+# -- listing -------------------------------------------------------------------------------
+
+
+async def test_single_stage_file_offers_convert_as_a_refactor_anywhere(offline: LanguageClient, tmp_path) -> None:
+    uri = project(tmp_path)
+    open_doc(offline, uri, ORIGINAL, version=3)
+    actions = [a for a in await listed(offline, uri, only=[types.CodeActionKind.Refactor]) if a.command]
+    assert [a.title for a in actions] == ["Convert to multi-stage build"]
+    action = actions[0]
+    assert action.kind == types.CodeActionKind.RefactorRewrite
+    assert action.edit is None
+    assert action.command.command == COMMAND
+    assert list(action.command.arguments) == [{"uri": uri, "version": 3}]
+
+
+async def test_multi_stage_file_offers_optimize(offline: LanguageClient, tmp_path) -> None:
+    uri = project(tmp_path)
+    open_doc(offline, uri, VALID.replace("SLIMSTAGE_SECRET_1", "x"))
+    titles = [a.title for a in await listed(offline, uri) if a.command]
+    assert "Optimize multi-stage build" in titles
+
+
+async def test_action_is_attached_to_the_single_stage_finding(offline: LanguageClient, tmp_path) -> None:
+    uri = project(tmp_path)
+    open_doc(offline, uri, ORIGINAL)
+    finding = types.Diagnostic(
+        range=types.Range(types.Position(0, 0), types.Position(0, 12)), message="single stage", code="SLIM301", source="slimstage"
+    )
+    actions = await listed(offline, uri, only=[types.CodeActionKind.QuickFix], diagnostics=[finding])
+    convert = [a for a in actions if a.command and a.command.command == COMMAND]
+    assert len(convert) == 1 and convert[0].diagnostics and convert[0].diagnostics[0].code == "SLIM301"
+
+
+async def test_listing_never_calls_claude(claude: LanguageClient, fake_claude: FakeAnthropic, tmp_path) -> None:
+    uri = project(tmp_path)
+    open_doc(claude, uri, ORIGINAL)
+    assert await listed(claude, uri)
+    await asyncio.sleep(0.2)
+    assert fake_claude.requests == []
+
+
+# -- offline planner -----------------------------------------------------------------------
+
+
+async def test_offline_conversion_applies_a_versioned_edit_and_explains(offline: LanguageClient, tmp_path) -> None:
+    uri = project(tmp_path)
+    open_doc(offline, uri, ORIGINAL, version=5)
+    result = await run_convert(offline, uri, 5)
+    assert result["status"] == "converted" and result["engine"] == "offline"
+    (params,) = edits_of(offline)
+    new = applied_text(ORIGINAL, params, 5)
+    doc = parse(new)
+    assert [s.name for s in doc.stages] == ["deps", "builder", "runtime"]
+    assert doc.comment_above(doc.stages[0].from_instruction.start_line) is not None  # the stage explains itself
+    assert SECRET in new  # the ARG and its value are carried over untouched
+    messages = [m.message for m in offline.messages]
+    assert any("Converted to a multi-stage build" in m and "offline planner" in m for m in messages), messages
+    assert any("No API key" in m for m in messages)
+    progress = progress_messages(offline)
+    assert progress[0].startswith("begin:slimstage: Convert to multi-stage build")
+    assert any("Validating" in p for p in progress) and progress[-1].startswith("end:")
+
+
+async def test_offline_declines_what_it_cannot_convert(offline: LanguageClient, tmp_path) -> None:
+    uri = (tmp_path / "Dockerfile").as_uri()
+    open_doc(offline, uri, "FROM ubuntu:24.04\nRUN ./configure && make install\nCMD [\"app\"]\n")
+    result = await run_convert(offline, uri, 1)
+    assert result["status"] == "declined"
+    assert edits_of(offline) == []
+    warning = [m for m in offline.messages if m.type == types.MessageType.Warning]
+    assert warning and "Not converted" in warning[-1].message
+
+
+async def test_stale_version_is_not_converted(offline: LanguageClient, tmp_path) -> None:
+    uri = project(tmp_path)
+    open_doc(offline, uri, ORIGINAL, version=2)
+    result = await run_convert(offline, uri, 1)
+    assert result["status"] == "stale"
+    assert edits_of(offline) == []
+    assert any("again" in m.message for m in offline.messages)
+
+
+# -- Claude --------------------------------------------------------------------------------
+
+
+async def test_claude_conversion_with_the_real_sdk(claude: LanguageClient, fake_claude: FakeAnthropic, tmp_path) -> None:
+    fake_claude.script(valid_reply())
+    uri = project(tmp_path)
+    open_doc(claude, uri, ORIGINAL, version=4)
+    token = f"vscode-{uuid.uuid4()}"
+    claude.progress_reports[token] = []
+    result = await run_convert(claude, uri, 4, token=token)
+    assert result["status"] == "converted" and result["engine"] == "claude", result
+
+    (request,) = fake_claude.message_requests
+    body = request.body
+    assert request.api_key == TEST_API_KEY
+    assert body["model"] == "claude-sonnet-4-6"
+    assert body["tool_choice"] == {"type": "tool", "name": TOOL_NAME}
+    assert body["system"][0]["cache_control"] == {"type": "ephemeral"}
+    system = body["system"][0]["text"]
+    assert "distroless" in system and "at most 4 stages" in system and "cache mounts" in system
+    sent = request.raw.decode()
+    assert SECRET not in sent and "SLIMSTAGE_SECRET_1" in sent  # masked on the way out
+    user = body["messages"][0]["content"]
+    assert "package.json" in user and "SLIM101" in user  # the context and the findings go along
+
+    (params,) = edits_of(claude)
+    new = applied_text(ORIGINAL, params, 4)
+    assert f"ARG NPM_TOKEN={SECRET}" in new  # restored on the way back
+    assert "# deps: Production dependencies from the manifests only." in new
+    assert [s.name for s in parse(new).stages] == ["deps", "builder", "runtime"]
+    assert [r.kind for r in claude.progress_reports[token]][0] == "begin"
+    assert any("Asking Claude" in (r.message or "") for r in claude.progress_reports[token])
+    assert any("Converted" in m.message and "Claude" in m.message for m in claude.messages)
+    assert TEST_API_KEY not in json.dumps([m.message for m in claude.messages + claude.log_messages])
+
+
+async def test_settings_reach_the_system_prompt(claude: LanguageClient, fake_claude: FakeAnthropic, tmp_path) -> None:
+    fake_claude.script(valid_reply())
+    settings = {
+        "debounceMs": 0,
+        "targetBase": "alpine",
+        "maxStages": 3,
+        "securityScan": True,
+        "cacheMounts": False,
+        "claude": {"baseUrl": fake_claude.url, "model": "claude-test-model", "maxTokens": 2048},
+    }
+    claude.set_configuration(settings, section="slimstage")
+    claude.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={}))
+    uri = project(tmp_path)
+    open_doc(claude, uri, ORIGINAL)
+    await asyncio.sleep(0.3)
+    await run_convert(claude, uri, 1)
+    body = fake_claude.message_requests[0].body
+    assert body["model"] == "claude-test-model" and body["max_tokens"] == 2048
+    system = body["system"][0]["text"]
+    assert "Alpine" in system and "at most 3 stages" in system and "scan stage" in system and "Do not use BuildKit cache mounts" in system
+
+
+async def test_invalid_then_valid_is_retried_with_the_problems(claude: LanguageClient, fake_claude: FakeAnthropic, tmp_path) -> None:
+    fake_claude.script(valid_reply(INVALID), valid_reply())
+    uri = project(tmp_path)
+    open_doc(claude, uri, ORIGINAL)
+    result = await run_convert(claude, uri, 1)
+    assert result["status"] == "converted"
+    first, second = fake_claude.message_requests
+    retry = second.body["messages"][-1]["content"][0]
+    assert retry["type"] == "tool_result" and retry["is_error"] is True
+    assert "has no name" in retry["content"] and "runtime contract" in retry["content"]
+    assert any("Retrying:" in p for p in progress_messages(claude))
+    assert len(edits_of(claude)) == 1
+
+
+async def test_always_invalid_applies_nothing(claude: LanguageClient, fake_claude: FakeAnthropic, tmp_path) -> None:
+    fake_claude.script(valid_reply(INVALID))
+    uri = project(tmp_path)
+    open_doc(claude, uri, ORIGINAL)
+    result = await run_convert(claude, uri, 1)
+    assert result["status"] == "declined"
+    assert len(fake_claude.message_requests) == 2  # the first answer and one retry (maxRetries 1)
+    assert edits_of(claude) == []
+    assert any(m.type == types.MessageType.Warning and "has no name" in m.message for m in claude.messages)
+
+
+async def test_truncated_answer_is_an_error(claude: LanguageClient, fake_claude: FakeAnthropic, tmp_path) -> None:
+    fake_claude.script(MaxTokensReply(tool_name=TOOL_NAME, partial_input={"dockerfile": "FROM node:22 AS deps\n"}))
+    uri = project(tmp_path)
+    open_doc(claude, uri, ORIGINAL)
+    result = await run_convert(claude, uri, 1)
+    assert result["status"] == "failed"
+    assert edits_of(claude) == []
+    assert any(m.type == types.MessageType.Error and "maxTokens" in m.message for m in claude.messages)
+
+
+async def test_rejected_key_says_how_to_set_it(claude: LanguageClient, fake_claude: FakeAnthropic, tmp_path) -> None:
+    fake_claude.script(ErrorReply(401))
+    uri = project(tmp_path)
+    open_doc(claude, uri, ORIGINAL)
+    result = await run_convert(claude, uri, 1)
+    assert result["status"] == "failed"
+    assert len(fake_claude.message_requests) == 1  # a 401 is not retried
+    error = [m.message for m in claude.messages if m.type == types.MessageType.Error]
+    assert error and "401" in error[-1] and "ANTHROPIC_API_KEY" in error[-1]
+    assert TEST_API_KEY not in error[-1]
+
+
+async def test_rate_limit_is_retried_after_the_servers_delay(claude: LanguageClient, fake_claude: FakeAnthropic, tmp_path) -> None:
+    fake_claude.script(ErrorReply(429, retry_after=1), valid_reply())
+    uri = project(tmp_path)
+    open_doc(claude, uri, ORIGINAL)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    result = await run_convert(claude, uri, 1)
+    assert result["status"] == "converted"
+    assert len(fake_claude.message_requests) == 2
+    assert loop.time() - started >= 0.9  # waited as retry-after said
+
+
+async def test_rate_limit_asking_for_a_long_wait_gives_up_at_once(claude: LanguageClient, fake_claude: FakeAnthropic, tmp_path) -> None:
+    fake_claude.script(ErrorReply(429, retry_after=3600))
+    uri = project(tmp_path)
+    open_doc(claude, uri, ORIGINAL)
+    result = await run_convert(claude, uri, 1, timeout=10)
+    assert result["status"] == "failed"
+    assert len(fake_claude.message_requests) == 1
+    assert any("rate limiting" in m.message for m in claude.messages)
+
+
+async def test_server_error_fails_cleanly(claude: LanguageClient, fake_claude: FakeAnthropic, tmp_path) -> None:
+    fake_claude.script(ErrorReply(500))
+    uri = project(tmp_path)
+    open_doc(claude, uri, ORIGINAL)
+    result = await run_convert(claude, uri, 1)
+    assert result["status"] == "failed"
+    assert len(fake_claude.message_requests) == 2  # the SDK retried once (maxRetries 1)
+    assert any("HTTP 500" in m.message for m in claude.messages)
+    assert edits_of(claude) == []
+
+
+async def test_user_cancels_a_slow_answer_from_the_progress(claude: LanguageClient, fake_claude: FakeAnthropic, tmp_path) -> None:
+    fake_claude.script(SlowReply(20, valid_reply()))
+    uri = project(tmp_path)
+    open_doc(claude, uri, ORIGINAL)
+    token = "cancel-me"
+    claude.progress_reports[token] = []
+    running = asyncio.ensure_future(run_convert(claude, uri, 1, token=token))
+    for _ in range(100):
+        if fake_claude.message_requests:
+            break
+        await asyncio.sleep(0.05)
+    claude.window_work_done_progress_cancel(types.WorkDoneProgressCancelParams(token=token))
+    result = await asyncio.wait_for(running, 10)
+    assert result["status"] == "cancelled"
+    assert claude.progress_reports[token][-1].kind == "end"
+    await asyncio.sleep(0.2)
+    assert edits_of(claude) == []
+
+
+async def test_cancel_request_stops_the_conversion(claude: LanguageClient, fake_claude: FakeAnthropic, tmp_path) -> None:
+    fake_claude.script(SlowReply(20, valid_reply()))
+    uri = project(tmp_path)
+    open_doc(claude, uri, ORIGINAL)
+    msg_id = str(uuid.uuid4())
+    future = claude.protocol.send_request(
+        types.WORKSPACE_EXECUTE_COMMAND,
+        types.ExecuteCommandParams(command=COMMAND, arguments=[{"uri": uri, "version": 1}]),
+        msg_id=msg_id,
+    )
+    for _ in range(100):
+        if fake_claude.message_requests:
+            break
+        await asyncio.sleep(0.05)
+    claude.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id=msg_id))
+    with pytest.raises(Exception):
+        await asyncio.wait_for(asyncio.wrap_future(future), 10)
+    for _ in range(100):
+        if any("cancelled" in m.message for m in claude.messages):
+            break
+        await asyncio.sleep(0.05)
+    assert any("cancelled" in m.message for m in claude.messages)
+    assert edits_of(claude) == []
+
+
+async def test_edit_during_conversion_is_never_overwritten(claude: LanguageClient, fake_claude: FakeAnthropic, tmp_path) -> None:
+    fake_claude.script(SlowReply(1.0, valid_reply()))
+    uri = project(tmp_path)
+    open_doc(claude, uri, ORIGINAL)
+    running = asyncio.ensure_future(run_convert(claude, uri, 1))
+    for _ in range(100):
+        if fake_claude.message_requests:
+            break
+        await asyncio.sleep(0.05)
+    claude.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=ORIGINAL + "LABEL edited=yes\n")],
+        )
+    )
+    result = await asyncio.wait_for(running, 15)
+    assert result["status"] == "stale"
+    assert edits_of(claude) == []
+    assert any("edited" in m.message and "again" in m.message for m in claude.messages)
