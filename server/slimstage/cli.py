@@ -89,8 +89,25 @@ class FileReport:
     problem: Optional[str] = None
 
 
-def check_file(path: Path, settings: Settings) -> FileReport:
+_CONTEXTS: dict = {}
+
+
+def context_of(path: Path, settings: Settings):
+    """The build context of ``path``, read once per folder (a folder can hold 400 Dockerfiles)."""
     from .analysis.context import read_context
+
+    resolved = path.resolve()
+    key = (resolved.parent, settings.context)
+    per_file_ignore = resolved.parent / (resolved.name + ".dockerignore")
+    if per_file_ignore.exists():
+        return read_context(resolved, settings.context)
+    ctx = _CONTEXTS.get(key)
+    if ctx is None:
+        ctx = _CONTEXTS[key] = read_context(resolved, settings.context)
+    return ctx
+
+
+def check_file(path: Path, settings: Settings) -> FileReport:
     from .dockerfile import parse
     from .lint import lint
 
@@ -98,7 +115,7 @@ def check_file(path: Path, settings: Settings) -> FileReport:
     if text is None:
         return FileReport(str(path), (), problem)
     doc = parse(text)
-    result = lint(doc, settings, read_context(path.resolve(), settings.context))
+    result = lint(doc, settings, context_of(path, settings))
     return FileReport(str(path), result.violations, problem)
 
 

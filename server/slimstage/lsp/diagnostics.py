@@ -9,6 +9,8 @@ so a slow check can never overwrite the diagnostics of a newer version.
 from __future__ import annotations
 
 import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Optional
 
 from lsprotocol import types
@@ -18,11 +20,24 @@ from .convert import to_diagnostic
 if TYPE_CHECKING:
     from .server import SlimstageServer
 
+log = logging.getLogger("slimstage")
+
 
 class Diagnostics:
+    """Schedules checks: one debounce timer and at most one check in flight per document.
+
+    Checks run in a worker thread so the server keeps reading messages while it works.
+    A check whose document changed meanwhile is not published: one more check runs on
+    the newest text instead, so a burst of edits costs at most two checks, and nothing
+    older than what is already shown is ever published.
+    """
+
     def __init__(self, server: "SlimstageServer") -> None:
         self.server = server
-        self._pending: dict[str, asyncio.TimerHandle | asyncio.Handle] = {}
+        self._pending: dict[str, asyncio.TimerHandle] = {}
+        self._running: set[str] = set()
+        self._dirty: set[str] = set()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="slimstage-check")
 
     @property
     def pull_mode(self) -> bool:
@@ -35,21 +50,38 @@ class Diagnostics:
         handle = self._pending.pop(uri, None)
         if handle is not None:
             handle.cancel()
-        loop = asyncio.get_event_loop()
-        delay = 0 if immediate else self.server.state.settings.debounce_ms / 1000
-        if delay <= 0:
-            self._pending[uri] = loop.call_soon(self._publish, uri)
-        else:
-            self._pending[uri] = loop.call_later(delay, self._publish, uri)
+        delay = 0.0 if immediate else max(0, self.server.state.settings.debounce_ms) / 1000
+        self._pending[uri] = asyncio.get_event_loop().call_later(delay, self._start, uri)
 
-    def _publish(self, uri: str) -> None:
+    def _start(self, uri: str) -> None:
         self._pending.pop(uri, None)
+        if uri in self._running:
+            self._dirty.add(uri)
+            return
         doc = self.server.open_document(uri)
         if doc is None:
             return
-        items = self.compute(uri)
+        text, version = doc.source, doc.version
+        self._running.add(uri)
+        future = asyncio.get_event_loop().run_in_executor(self._executor, self.server.state.result, uri, text, version)
+        future.add_done_callback(lambda f: self._done(uri, text, version, f))
+
+    def _done(self, uri: str, text: str, version: Optional[int], future: "asyncio.Future") -> None:
+        self._running.discard(uri)
+        doc = self.server.open_document(uri)
+        if doc is None or future.cancelled():
+            return
+        if uri in self._dirty or doc.version != version or (doc.source is not text and doc.source != text):
+            self._dirty.discard(uri)
+            self._start(uri)
+            return
+        exc = future.exception()
+        if exc is not None:
+            log.error("slimstage: checking %s failed: %r", uri, exc)
+            return
+        result = future.result()
         self.server.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, diagnostics=items, version=doc.version)
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=[to_diagnostic(v, uri) for v in result.violations], version=version)
         )
 
     def compute(self, uri: str) -> list[types.Diagnostic]:
@@ -62,6 +94,7 @@ class Diagnostics:
         handle = self._pending.pop(uri, None)
         if handle is not None:
             handle.cancel()
+        self._dirty.discard(uri)
         if not self.pull_mode:
             self.server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 

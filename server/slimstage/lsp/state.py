@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -20,6 +22,9 @@ from ..settings import Settings, SettingsProblem
 from .convert import uri_to_path
 
 MAX_DOCUMENT_CHARS = 16 * 1024 * 1024
+# Full results (model, analysis, findings) are kept for the documents used most recently;
+# the others are recomputed when asked for. Keeps memory flat with many files open.
+MAX_CACHED_RESULTS = 12
 
 
 @dataclass
@@ -35,7 +40,8 @@ class State:
         self.settings = Settings()
         self.generation = 0  # bumped when settings or build contexts change
         self.shown_problems: set[str] = set()
-        self._results: dict[str, _Cached] = {}
+        self._results: "OrderedDict[str, _Cached]" = OrderedDict()
+        self._lock = threading.Lock()  # checks run in a worker thread; requests on the loop
         self._contexts: dict[Path, tuple[tuple, BuildContext]] = {}
 
     def set_settings(self, settings: Settings, problems: list[SettingsProblem]) -> list[SettingsProblem]:
@@ -61,6 +67,10 @@ class State:
         return ctx
 
     def result(self, uri: str, text: str, version: Optional[int]) -> LintResult:
+        with self._lock:
+            return self._result(uri, text, version)
+
+    def _result(self, uri: str, text: str, version: Optional[int]) -> LintResult:
         ctx = self.context_for(uri)
         cached = self._results.get(uri)
         if (
@@ -68,8 +78,9 @@ class State:
             and cached.version == version
             and cached.generation == self.generation
             and cached.result.analysis.context is ctx
-            and cached.text == text
+            and (cached.text is text or cached.text == text)
         ):
+            self._results.move_to_end(uri)
             return cached.result
         if len(text) > MAX_DOCUMENT_CHARS:
             text = text[:MAX_DOCUMENT_CHARS]
@@ -80,10 +91,14 @@ class State:
         if elapsed > 0.5:
             print(f"slimstage: checking {uri} took {elapsed:.2f}s", file=sys.stderr)
         self._results[uri] = _Cached(version, text, self.generation, result)
+        self._results.move_to_end(uri)
+        while len(self._results) > MAX_CACHED_RESULTS:
+            self._results.popitem(last=False)
         return result
 
     def forget(self, uri: str) -> None:
-        self._results.pop(uri, None)
+        with self._lock:
+            self._results.pop(uri, None)
 
 
 def _mtime(path: Path) -> float:
