@@ -140,3 +140,13 @@ async def test_quick_fix_is_versioned_and_applies(client: LanguageClient, tmp_pa
     new = apply_edits(NODE, edits)
     assert new.index("RUN npm ci") < new.index("COPY . .")
     assert "COPY package-lock.json" in new or "package-lock.json" in new
+
+
+async def test_config_file_settings_apply_and_editor_settings_win(client: LanguageClient, tmp_path) -> None:
+    (tmp_path / ".slimstage.toml").write_text('[rules]\nignore = ["SLIM101"]\nmax_stages = "x"\n')
+    uri = (tmp_path / "Dockerfile").as_uri()
+    open_doc(client, uri, NODE)
+    diags = await published(client, uri, 1)
+    assert not any(d.code == "SLIM101" for d in diags)
+    # max_stages sits under [rules] by mistake: reported once as an unknown setting.
+    assert [m.message for m in client.messages if "rules.max_stages" in m.message]

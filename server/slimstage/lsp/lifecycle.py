@@ -26,9 +26,10 @@ def _section(value: Any) -> Any:
 
 def apply_settings(ls: "SlimstageServer", raw: Any) -> bool:
     base = settings_mod.Settings()
-    new, problems = settings_mod.merge(base, _section(raw) if raw else None)
+    section = _section(raw) if raw else None
+    new, problems = settings_mod.merge(base, section)
     changed = new != ls.state.settings
-    for p in ls.state.set_settings(new, problems):
+    for p in ls.state.set_settings(new, problems, dict(section) if isinstance(section, dict) else {}):
         ls.window_show_message(types.ShowMessageParams(types.MessageType.Warning, f"{p}; using the default"))
     return changed
 

@@ -18,7 +18,7 @@ from typing import Optional
 from ..analysis.context import UNKNOWN, BuildContext, read_context
 from ..dockerfile import parse
 from ..lint import LintResult, lint
-from ..settings import Settings, SettingsProblem
+from ..settings import Settings, SettingsProblem, find_config, load_file, merge
 from .convert import uri_to_path
 
 MAX_DOCUMENT_CHARS = 16 * 1024 * 1024
@@ -32,6 +32,7 @@ class _Cached:
     version: Optional[int]
     text: str
     generation: int
+    settings: Settings
     result: LintResult
 
 
@@ -43,26 +44,54 @@ class State:
         self._results: "OrderedDict[str, _Cached]" = OrderedDict()
         self._lock = threading.Lock()  # checks run in a worker thread; requests on the loop
         self._contexts: dict[Path, tuple[tuple, BuildContext]] = {}
+        self.client_raw: dict = {}  # what the editor set, layered over config files
+        self._file_settings: dict[tuple, Settings] = {}
+        self.pending_problems: list[SettingsProblem] = []  # from config files, shown by the LSP layer
 
-    def set_settings(self, settings: Settings, problems: list[SettingsProblem]) -> list[SettingsProblem]:
-        """Adopt new settings; return the problems not shown to the user before."""
+    def set_settings(self, settings: Settings, problems: list[SettingsProblem], raw: Optional[dict] = None) -> list[SettingsProblem]:
+        """Adopt new editor settings; return the problems not shown to the user before."""
+        if raw is not None:
+            self.client_raw = raw
         if settings != self.settings:
             self.settings = settings
             self.generation += 1
+        return self._fresh(problems)
+
+    def _fresh(self, problems: list[SettingsProblem]) -> list[SettingsProblem]:
         fresh = [p for p in problems if str(p) not in self.shown_problems]
         self.shown_problems.update(str(p) for p in fresh)
         return fresh
 
-    def context_for(self, uri: str) -> BuildContext:
+    def settings_for(self, uri: str) -> Settings:
+        """Settings for one document: defaults, its folder's config file, then the editor's."""
+        path = uri_to_path(uri)
+        if path is None:
+            return self.settings
+        config = find_config(path.parent)
+        if config is None:
+            return self.settings
+        key = (config, _mtime(config), self.generation)
+        found = self._file_settings.get(key)
+        if found is None:
+            table, problems = load_file(config)
+            found, more = merge(Settings(), table)
+            found, client_problems = merge(found, self.client_raw)
+            self.pending_problems += self._fresh(problems + more)
+            self._file_settings = {k: v for k, v in self._file_settings.items() if k[0] != config}
+            self._file_settings[key] = found
+        return found
+
+    def context_for(self, uri: str, settings: Optional[Settings] = None) -> BuildContext:
         path = uri_to_path(uri)
         if path is None:
             return UNKNOWN
-        root = path.parent / self.settings.context if self.settings.context else path.parent
-        stamp = (_mtime(root), _mtime(root / ".dockerignore"), _mtime(path.parent / (path.name + ".dockerignore")), self.settings.context)
+        context = (settings or self.settings).context
+        root = path.parent / context if context else path.parent
+        stamp = (_mtime(root), _mtime(root / ".dockerignore"), _mtime(path.parent / (path.name + ".dockerignore")), context)
         cached = self._contexts.get(root)
         if cached is not None and cached[0] == stamp:
             return cached[1]
-        ctx = read_context(path, self.settings.context)
+        ctx = read_context(path, context)
         self._contexts[root] = (stamp, ctx)
         return ctx
 
@@ -71,12 +100,14 @@ class State:
             return self._result(uri, text, version)
 
     def _result(self, uri: str, text: str, version: Optional[int]) -> LintResult:
-        ctx = self.context_for(uri)
+        settings = self.settings_for(uri)
+        ctx = self.context_for(uri, settings)
         cached = self._results.get(uri)
         if (
             cached is not None
             and cached.version == version
             and cached.generation == self.generation
+            and cached.settings is settings
             and cached.result.analysis.context is ctx
             and (cached.text is text or cached.text == text)
         ):
@@ -86,11 +117,11 @@ class State:
             text = text[:MAX_DOCUMENT_CHARS]
         started = time.perf_counter()
         previous = cached.result.analysis.doc if cached is not None else None
-        result = lint(parse(text, previous), self.settings, ctx)
+        result = lint(parse(text, previous), settings, ctx)
         elapsed = time.perf_counter() - started
         if elapsed > 0.5:
             print(f"slimstage: checking {uri} took {elapsed:.2f}s", file=sys.stderr)
-        self._results[uri] = _Cached(version, text, self.generation, result)
+        self._results[uri] = _Cached(version, text, self.generation, settings, result)
         self._results.move_to_end(uri)
         while len(self._results) > MAX_CACHED_RESULTS:
             self._results.popitem(last=False)
