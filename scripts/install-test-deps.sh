@@ -13,6 +13,8 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   need=()
   command -v nvim >/dev/null || need+=(neovim)
   command -v chromium >/dev/null || need+=(chromium)
+  command -v emacs >/dev/null || need+=(emacs-nox)
+  dpkg -s elpa-eglot >/dev/null 2>&1 || need+=(elpa-eglot)
   for s in clients/vscode/scripts/apt-packages.txt; do
     [ -f "$s" ] && while read -r pkg; do
       [ -n "$pkg" ] && ! dpkg -s "$pkg" >/dev/null 2>&1 && need+=("$pkg")

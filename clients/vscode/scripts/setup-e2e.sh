@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the VS Code end-to-end test needs, skipping whatever is already there:
-#   - Debian packages: Chromium, ripgrep, and the headers code-server's native modules build against
+#   - Debian packages (apt-packages.txt): Chromium, ripgrep, and the headers code-server's
+#     native modules build against
 #   - code-server 4.100.3 (the last release that runs on Node 20), installed without its
 #     postinstall (which downloads) and with its native modules rebuilt from source
 #   - the extension, built and packaged to clients/vscode/dist/slimstage.vsix
@@ -34,9 +35,9 @@ as_root() {
 }
 
 install_debian_packages() {
-    local wanted=(chromium ripgrep libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev pkg-config
-                  build-essential python3 fonts-dejavu-core)
-    local missing=()
+    # Chromium, ripgrep for code-server's search, headers for its native modules.
+    local wanted missing=()
+    mapfile -t wanted < <(grep -v '^\s*$' "$REPO/clients/vscode/scripts/apt-packages.txt")
     for pkg in "${wanted[@]}"; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
     done

@@ -3,7 +3,7 @@
  * with vscode-languageclient. Restarts are serialised: a restart asked for while one
  * runs waits for it instead of racing it.
  */
-import * as path from 'node:path';
+import * as os from 'node:os';
 import * as vscode from 'vscode';
 import {
     LanguageClient,
@@ -22,9 +22,6 @@ import { apiKeyEnvName, folderOf, SECTION, SettingKeys } from './settings';
 export class SlimstageServer implements vscode.Disposable {
     private client: LanguageClient | undefined;
     private queue: Promise<void> = Promise.resolve();
-    private readonly stateChanged = new vscode.EventEmitter<LanguageClient | undefined>();
-    /** Fires with the new client after a (re)start, or undefined after a stop. */
-    readonly onDidChangeClient = this.stateChanged.event;
 
     constructor(
         private readonly output: vscode.LogOutputChannel,
@@ -37,21 +34,24 @@ export class SlimstageServer implements vscode.Disposable {
     }
 
     restart(reason: string): Promise<void> {
-        this.queue = this.queue.then(async () => {
+        return this.enqueue(async () => {
             await this.stopNow();
             await this.startNow(reason);
         });
-        return this.queue;
     }
 
     stop(): Promise<void> {
-        this.queue = this.queue.then(() => this.stopNow());
-        return this.queue;
+        return this.enqueue(() => this.stopNow());
     }
 
     dispose(): void {
         void this.stop();
-        this.stateChanged.dispose();
+    }
+
+    /** Runs `work` after what is queued; a failure is logged and does not block what follows. */
+    private enqueue(work: () => Promise<void>): Promise<void> {
+        this.queue = this.queue.then(work).catch((error) => this.output.error(`slimstage: ${String(error)}`));
+        return this.queue;
     }
 
     private async startNow(reason: string): Promise<void> {
@@ -76,7 +76,7 @@ export class SlimstageServer implements vscode.Disposable {
             args: [...leading, '-m', 'slimstage', 'serve'],
             transport: TransportKind.stdio,
             options: {
-                cwd: folder?.uri.fsPath ?? path.dirname(command),
+                cwd: folder?.uri.fsPath ?? os.homedir(),
                 env: serverEnvironment(storedKey, envName),
             },
         };
@@ -113,7 +113,6 @@ export class SlimstageServer implements vscode.Disposable {
             return;
         }
         this.client = client;
-        this.stateChanged.fire(client);
         this.output.info('Server running.');
     }
 
@@ -123,7 +122,6 @@ export class SlimstageServer implements vscode.Disposable {
         if (!client) {
             return;
         }
-        this.stateChanged.fire(undefined);
         try {
             await client.stop(5_000);
         } catch (error) {

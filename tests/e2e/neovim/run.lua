@@ -1,7 +1,7 @@
 -- Headless Neovim end-to-end check of clients/neovim against the real server.
 --
 -- Run by tests/e2e/test_neovim.py as
---   nvim --headless -u NONE -i NONE -n -c "luafile tests/e2e/neovim/run.lua"
+--   nvim --headless -u NONE -i NONE -n -c "luafile tests/e2e/neovim/run.lua" -c "cquit 3"
 -- and driven by environment variables:
 --   SLIMSTAGE_NVIM_RTP       folder to add to 'runtimepath' (clients/neovim)
 --   SLIMSTAGE_NVIM_CMD       server command, a JSON list
@@ -247,20 +247,6 @@ local function run()
     end
     return true, table.concat(in_neovim, ",")
   end)
-    local last = published[#published]
-    results.diagnostics_initial = last and last.diagnostics or {}
-    local in_neovim = codes_of(vim.diagnostic.get(bufnr))
-    results.codes_in_vim_diagnostic = in_neovim
-    if not arrived then
-      return false, "no " .. quickfix_code .. " after " .. step_timeout .. " ms; last codes: "
-        .. vim.inspect(last and codes_of(last.diagnostics) or "none published")
-    end
-    target = find_diagnostic(last.diagnostics, quickfix_code)
-    if not vim.tbl_contains(in_neovim, quickfix_code) then
-      return false, "published but not in vim.diagnostic.get(): " .. vim.inspect(in_neovim)
-    end
-    return true, table.concat(codes_of(last.diagnostics), ",")
-  end)
 
   step("quickfix", function()
     if not target then
@@ -341,6 +327,11 @@ local function run()
     local action = outcome.info and outcome.info.action or {}
     if action.kind ~= "refactor.rewrite" then
       return false, "conversion action has kind " .. tostring(action.kind)
+    end
+    local command = type(action.command) == "table" and action.command or {}
+    local argument = (command.arguments or {})[1] or {}
+    if command.command ~= "slimstage.server.convert" or argument.uri ~= target_uri or type(argument.version) ~= "number" then
+      return false, "unexpected conversion command: " .. vim.inspect(command)
     end
     -- The server may send applyEdit just before or just after answering the command.
     wait_for(function()

@@ -288,8 +288,12 @@ async function screenshot() {
     if (!results.steps.hover?.ok || !results.steps.diagnostics?.ok) {
         throw new Error('needs both the finding and the hover on screen');
     }
-    // The hover must still be up when the picture is taken.
-    if (!(await hoverText()).trim()) await hoverFrom();
+    // No "Activating Extensions..." spinner in the picture, and the hover fully faded in.
+    await until('the status bar to settle', async () => !/Activating Extensions/i.test(await visibleText('.part.statusbar')), 20_000)
+        .catch(() => {});
+    await hoverFrom();
+    await sleep(1_000);
+    if (!(await hoverText()).trim()) throw new Error('the hover went away before the screenshot');
     fs.mkdirSync(path.dirname(config.screenshot), { recursive: true });
     await page.screenshot({ path: config.screenshot });
     return config.screenshot;
