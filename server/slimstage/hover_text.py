@@ -8,13 +8,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional
 
 from .dockerfile.model import Instruction, Pos, Range
 from .navigation import PREDEFINED_ARGS, STAGE, Occurrence, symbols
 from .reference import RefDoc, directive_doc, flag_doc, instruction_doc, mount_option_doc
-from .rules.base import Violation, rule_by_code
+from .rules.base import Violation, docs_url, rule_by_code
 from .stageinfo import render, summary
 
 if TYPE_CHECKING:
@@ -34,8 +35,20 @@ def _ref(doc: Optional[RefDoc], markdown: bool) -> Optional[str]:
     return doc.markdown() if markdown else doc.text()
 
 
-def _first_paragraph(text: str) -> str:
-    return " ".join(text.strip().split("\n\n", 1)[0].split())
+_SENTENCE_END = re.compile(r"(?<=[a-z0-9)\]`'\"])\.(?=\s+[A-Z`])")
+
+
+def _first_paragraph(text: str, limit: int = 320) -> str:
+    """The first paragraph, cut after the last sentence that fits in ``limit`` characters."""
+    para = " ".join(text.strip().split("\n\n", 1)[0].split())
+    if para.endswith(":"):  # a list follows in the full documentation
+        para += " …"
+    if len(para) <= limit:
+        return para
+    ends = [m.end() for m in _SENTENCE_END.finditer(para, 0, limit)]
+    if ends:
+        return para[: ends[-1]] + " …"
+    return para[: para.rfind(" ", 0, limit)] + " …"
 
 
 def rule_text(v: Violation, markdown: bool) -> str:
@@ -49,29 +62,34 @@ def rule_text(v: Violation, markdown: bool) -> str:
         lines = [f"**{docs.code}** `{docs.name}`: {docs.summary}", "", what]
         if fix:
             lines += ["", f"**Fix**: {fix}"]
+        lines += ["", f"[{docs.code} documentation]({docs_url(docs.code)})"]
         return "\n".join(lines)
     lines = [f"{docs.code} {docs.name}: {docs.summary}", "", what.replace("`", "")]
     if fix:
         lines += ["", "Fix: " + fix.replace("`", "")]
+    lines += ["", f"Documentation: {docs_url(docs.code)}"]
     return "\n".join(lines)
 
 
 def _variable_text(a: "Analysis", occ: Occurrence, markdown: bool) -> str:
-    q = (lambda s: f"`{s}`") if markdown else (lambda s: s)
-    sym = symbols(a)
-    defs = sym.definitions(occ)
+    text = _variable_markdown(a, occ)
+    return text if markdown else text.replace("`", "")
+
+
+def _variable_markdown(a: "Analysis", occ: Occurrence) -> str:
+    name = f"`{occ.name}`"
     if occ.is_definition and occ.target is None:
-        where = _source(a, occ.range.start.line)
         scope = "global build argument (FROM lines, and stages that declare it again)" if occ.stage < 0 else "variable of this stage"
-        return f"{q(occ.name)}: {scope}, set by {q(where)}"
+        return f"{name}: {scope}, set by `{_source(a, occ.range.start.line)}`"
+    defs = symbols(a).definitions(occ)
     if defs:
         d = defs[0]
         scope = "global build argument" if d.stage < 0 else "variable"
         verb = "redeclares the" if occ.is_definition else "uses the"
-        return f"{q(occ.name)} {verb} {scope} set on line {d.range.start.line + 1}: {q(_source(a, d.range.start.line))}"
+        return f"{name} {verb} {scope} set on line {d.range.start.line + 1}: `{_source(a, d.range.start.line)}`"
     if occ.name in PREDEFINED_ARGS:
-        return f"{q(occ.name)}: a build argument BuildKit sets by itself (declare `ARG {occ.name}` in a stage to use it there)."
-    return f"{q(occ.name)} is not defined in this Dockerfile: it comes from the base image's environment or the shell."
+        return f"{name}: a build argument BuildKit sets by itself (declare `ARG {occ.name}` in a stage to use it there)."
+    return f"{name} is not defined in this Dockerfile: it comes from the base image's environment or the shell."
 
 
 def _source(a: "Analysis", line: int) -> str:

@@ -139,10 +139,10 @@ def _mount_from_range(doc: Dockerfile, flag: Flag) -> Optional[tuple[str, Range]
     if raw is None:
         return None
     line, s, e = raw
-    m = _MOUNT_FROM.search(line, s, e)
+    m = _MOUNT_FROM.search(line[s:e])  # on the slice: ``^`` must match where the value starts
     if not m:
         return None
-    return m.group(1), _span(flag.value_range.start.line, line, m.start(1), m.end(1))  # type: ignore[union-attr]
+    return m.group(1), _span(flag.value_range.start.line, line, s + m.start(1), s + m.end(1))  # type: ignore[union-attr]
 
 
 class Symbols:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Optional
 from weakref import WeakKeyDictionary
 
 from .analysis.images import SizeFact, lookup_size, parse_ref, size_table
-from .analysis.roles import BUILDER, DEPENDENCIES, RUNTIME, TEST, role_of
+from .analysis.roles import BUILDER, DEPENDENCIES, TEST, role_of
 from .analysis.stages import Edge
 from .dockerfile.model import Dockerfile, Range, Stage
 
@@ -59,14 +60,6 @@ class StageSummary:
     range: Range  # the FROM instruction
 
     @property
-    def label(self) -> str:
-        return self.name if self.name else str(self.index)
-
-    @property
-    def display(self) -> str:
-        return f"`{self.name}`" if self.name else f"stage {self.index}"
-
-    @property
     def status(self) -> str:
         """``ships`` | ``build only`` | ``skipped``."""
         return "ships" if self.ships else "build only" if self.needed else "skipped"
@@ -77,6 +70,7 @@ class StageSummary:
 SCRATCH = SizeFact("scratch", "", "scratch", 0.0, None, "", "the empty image")
 
 
+@lru_cache(maxsize=512)
 def size_of(image: str) -> Optional[SizeFact]:
     if image.strip().lower() == "scratch":
         return SCRATCH
@@ -138,6 +132,7 @@ def _comparable(a: SizeFact, b: SizeFact) -> Optional[tuple[float, float]]:
     return None
 
 
+@lru_cache(maxsize=512)
 def alternatives(image: str, ecosystem: Optional[str], role: str, limit: int = 3) -> tuple[SizeFact, ...]:
     """Known images of the same family (and, for runtime stages, runtime-only images) that are smaller.
 

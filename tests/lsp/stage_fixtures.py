@@ -71,3 +71,27 @@ async def shared_client(lsp_client: LanguageClient):
     await lsp_client.initialize_session(types.InitializeParams(capabilities=capabilities(), initialization_options={"debounceMs": 0}))
     yield
     await lsp_client.shutdown_session()
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER))
+async def refresh_client(lsp_client: LanguageClient):
+    """A client that can be told to refresh code lenses and inlay hints; it records the requests."""
+    from .conftest import capabilities
+
+    caps = capabilities()
+    caps.workspace.code_lens = types.CodeLensWorkspaceClientCapabilities(refresh_support=True)
+    caps.workspace.inlay_hint = types.InlayHintWorkspaceClientCapabilities(refresh_support=True)
+    lsp_client.refreshed = []  # type: ignore[attr-defined]
+
+    @lsp_client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
+    def code_lens_refresh(params: None) -> None:
+        lsp_client.refreshed.append("codeLens")  # type: ignore[attr-defined]
+
+    @lsp_client.feature(types.WORKSPACE_INLAY_HINT_REFRESH)
+    def inlay_hint_refresh(params: None) -> None:
+        lsp_client.refreshed.append("inlayHint")  # type: ignore[attr-defined]
+
+    lsp_client.set_configuration({"debounceMs": 0}, section="slimstage")
+    await lsp_client.initialize_session(types.InitializeParams(capabilities=caps))
+    yield
+    await lsp_client.shutdown_session()

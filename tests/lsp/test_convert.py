@@ -11,7 +11,7 @@ import json
 import os
 import sys
 import uuid
-from typing import Union
+from typing import Iterator, Union
 
 import pytest
 import pytest_lsp
@@ -113,8 +113,20 @@ def _record_edits(client: LanguageClient, accept: bool = True) -> list[types.App
     return edits
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER, server_env=_env(with_key=False)))
-async def offline(lsp_client: LanguageClient):
+# One server per engine for the whole module (starting one, and importing the SDK in it,
+# takes seconds); ``fresh`` clears what the client recorded before each test.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+BASE_SETTINGS = {"debounceMs": 0, "claude": {"timeout": 10, "maxRetries": 1}}
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeAnthropic]:
+    with FakeAnthropic() as server:
+        yield server
+
+
+@pytest_lsp.fixture(scope="module", config=ClientServerConfig(server_command=SERVER, server_env=_env(with_key=False)))
+async def offline_server(lsp_client: LanguageClient):
     _record_edits(lsp_client)
     _read_code_actions_right(lsp_client)
     await lsp_client.initialize_session(types.InitializeParams(capabilities=capabilities(), initialization_options={"debounceMs": 0}))
@@ -122,15 +134,83 @@ async def offline(lsp_client: LanguageClient):
     await lsp_client.shutdown_session()
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER, server_env=_env(with_key=True)))
-async def claude(lsp_client: LanguageClient, fake_claude: FakeAnthropic):
+@pytest_lsp.fixture(scope="module", config=ClientServerConfig(server_command=SERVER, server_env=_env(with_key=True)))
+async def claude_server(lsp_client: LanguageClient, fake: FakeAnthropic):
     _record_edits(lsp_client)
     _read_code_actions_right(lsp_client)
-    settings = {"debounceMs": 0, "claude": {"baseUrl": fake_claude.url, "timeout": 10, "maxRetries": 1}}
+    settings = _settings(fake)
     lsp_client.set_configuration(settings, section="slimstage")
     await lsp_client.initialize_session(types.InitializeParams(capabilities=capabilities(), initialization_options=settings))
     yield
     await lsp_client.shutdown_session()
+
+
+def _settings(fake: FakeAnthropic, **extra) -> dict:
+    claude = {**BASE_SETTINGS["claude"], "baseUrl": fake.url, **extra.pop("claude", {})}
+    return {**BASE_SETTINGS, **extra, "claude": claude}
+
+
+def _forget(client: LanguageClient) -> None:
+    client.messages.clear()
+    client.log_messages.clear()
+    client.progress_reports.clear()
+    edits_of(client).clear()
+
+
+class FakeView:
+    """The module's fake Messages API, seen from one test: its script, and only its requests."""
+
+    def __init__(self, fake: FakeAnthropic) -> None:
+        self.fake = fake
+        self.url = fake.url
+        self._seen = len(fake.requests)
+
+    def script(self, *replies) -> None:
+        self.fake.script(*replies)
+
+    @property
+    def requests(self):
+        return self.fake.requests[self._seen :]
+
+    @property
+    def message_requests(self):
+        return [r for r in self.requests if r.method == "POST" and r.path == "/v1/messages"]
+
+
+@pytest_lsp.fixture(scope="module", config=ClientServerConfig(server_command=SERVER, server_env=_env(with_key=False)))
+async def prompting_server(lsp_client: LanguageClient):
+    """A client that can answer window/showMessageRequest, and always picks "Convert again"."""
+    _record_edits(lsp_client)
+    asked: list[types.ShowMessageRequestParams] = []
+
+    @lsp_client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
+    def show_message_request(params: types.ShowMessageRequestParams):
+        asked.append(params)
+        return params.actions[0] if params.actions else None
+
+    lsp_client.asked = asked  # type: ignore[attr-defined]
+    caps = capabilities()
+    caps.window.show_message = types.ShowMessageRequestClientCapabilities()
+    await lsp_client.initialize_session(types.InitializeParams(capabilities=caps, initialization_options={"debounceMs": 0}))
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest.fixture
+async def offline(offline_server: LanguageClient) -> LanguageClient:
+    _forget(offline_server)
+    return offline_server
+
+
+@pytest.fixture
+async def claude(claude_server: LanguageClient) -> LanguageClient:
+    _forget(claude_server)
+    return claude_server
+
+
+@pytest.fixture
+def fake_claude(fake: FakeAnthropic) -> FakeView:
+    return FakeView(fake)
 
 
 def edits_of(client: LanguageClient) -> list[types.ApplyWorkspaceEditParams]:
@@ -214,7 +294,7 @@ async def test_action_is_attached_to_the_single_stage_finding(offline: LanguageC
     assert len(convert) == 1 and convert[0].diagnostics and convert[0].diagnostics[0].code == "SLIM301"
 
 
-async def test_listing_never_calls_claude(claude: LanguageClient, fake_claude: FakeAnthropic, tmp_path) -> None:
+async def test_listing_never_calls_claude(claude: LanguageClient, fake_claude: FakeView, tmp_path) -> None:
     uri = project(tmp_path)
     open_doc(claude, uri, ORIGINAL)
     assert await listed(claude, uri)
@@ -266,7 +346,7 @@ async def test_stale_version_is_not_converted(offline: LanguageClient, tmp_path)
 # -- Claude --------------------------------------------------------------------------------
 
 
-async def test_claude_conversion_with_the_real_sdk(claude: LanguageClient, fake_claude: FakeAnthropic, tmp_path) -> None:
+async def test_claude_conversion_with_the_real_sdk(claude: LanguageClient, fake_claude: FakeView, tmp_path) -> None:
     fake_claude.script(valid_reply())
     uri = project(tmp_path)
     open_doc(claude, uri, ORIGINAL, version=4)
@@ -299,29 +379,34 @@ async def test_claude_conversion_with_the_real_sdk(claude: LanguageClient, fake_
     assert TEST_API_KEY not in json.dumps([m.message for m in claude.messages + claude.log_messages])
 
 
-async def test_settings_reach_the_system_prompt(claude: LanguageClient, fake_claude: FakeAnthropic, tmp_path) -> None:
+async def test_settings_reach_the_system_prompt(claude: LanguageClient, fake_claude: FakeView, tmp_path) -> None:
     fake_claude.script(valid_reply())
-    settings = {
-        "debounceMs": 0,
-        "targetBase": "alpine",
-        "maxStages": 3,
-        "securityScan": True,
-        "cacheMounts": False,
-        "claude": {"baseUrl": fake_claude.url, "model": "claude-test-model", "maxTokens": 2048},
-    }
+    settings = _settings(
+        fake_claude.fake,
+        targetBase="alpine",
+        maxStages=3,
+        securityScan=True,
+        cacheMounts=False,
+        claude={"model": "claude-test-model", "maxTokens": 2048},
+    )
     claude.set_configuration(settings, section="slimstage")
     claude.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={}))
     uri = project(tmp_path)
     open_doc(claude, uri, ORIGINAL)
     await asyncio.sleep(0.3)
-    await run_convert(claude, uri, 1)
+    try:
+        await run_convert(claude, uri, 1)
+    finally:
+        claude.set_configuration(_settings(fake_claude.fake), section="slimstage")
+        claude.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={}))
+        await asyncio.sleep(0.3)
     body = fake_claude.message_requests[0].body
     assert body["model"] == "claude-test-model" and body["max_tokens"] == 2048
     system = body["system"][0]["text"]
     assert "Alpine" in system and "at most 3 stages" in system and "scan stage" in system and "Do not use BuildKit cache mounts" in system
 
 
-async def test_invalid_then_valid_is_retried_with_the_problems(claude: LanguageClient, fake_claude: FakeAnthropic, tmp_path) -> None:
+async def test_invalid_then_valid_is_retried_with_the_problems(claude: LanguageClient, fake_claude: FakeView, tmp_path) -> None:
     fake_claude.script(valid_reply(INVALID), valid_reply())
     uri = project(tmp_path)
     open_doc(claude, uri, ORIGINAL)
@@ -335,7 +420,7 @@ async def test_invalid_then_valid_is_retried_with_the_problems(claude: LanguageC
     assert len(edits_of(claude)) == 1
 
 
-async def test_always_invalid_applies_nothing(claude: LanguageClient, fake_claude: FakeAnthropic, tmp_path) -> None:
+async def test_always_invalid_applies_nothing(claude: LanguageClient, fake_claude: FakeView, tmp_path) -> None:
     fake_claude.script(valid_reply(INVALID))
     uri = project(tmp_path)
     open_doc(claude, uri, ORIGINAL)
@@ -346,7 +431,7 @@ async def test_always_invalid_applies_nothing(claude: LanguageClient, fake_claud
     assert any(m.type == types.MessageType.Warning and "has no name" in m.message for m in claude.messages)
 
 
-async def test_truncated_answer_is_an_error(claude: LanguageClient, fake_claude: FakeAnthropic, tmp_path) -> None:
+async def test_truncated_answer_is_an_error(claude: LanguageClient, fake_claude: FakeView, tmp_path) -> None:
     fake_claude.script(MaxTokensReply(tool_name=TOOL_NAME, partial_input={"dockerfile": "FROM node:22 AS deps\n"}))
     uri = project(tmp_path)
     open_doc(claude, uri, ORIGINAL)
@@ -356,7 +441,7 @@ async def test_truncated_answer_is_an_error(claude: LanguageClient, fake_claude:
     assert any(m.type == types.MessageType.Error and "maxTokens" in m.message for m in claude.messages)
 
 
-async def test_rejected_key_says_how_to_set_it(claude: LanguageClient, fake_claude: FakeAnthropic, tmp_path) -> None:
+async def test_rejected_key_says_how_to_set_it(claude: LanguageClient, fake_claude: FakeView, tmp_path) -> None:
     fake_claude.script(ErrorReply(401))
     uri = project(tmp_path)
     open_doc(claude, uri, ORIGINAL)
@@ -368,7 +453,7 @@ async def test_rejected_key_says_how_to_set_it(claude: LanguageClient, fake_clau
     assert TEST_API_KEY not in error[-1]
 
 
-async def test_rate_limit_is_retried_after_the_servers_delay(claude: LanguageClient, fake_claude: FakeAnthropic, tmp_path) -> None:
+async def test_rate_limit_is_retried_after_the_servers_delay(claude: LanguageClient, fake_claude: FakeView, tmp_path) -> None:
     fake_claude.script(ErrorReply(429, retry_after=1), valid_reply())
     uri = project(tmp_path)
     open_doc(claude, uri, ORIGINAL)
@@ -380,7 +465,7 @@ async def test_rate_limit_is_retried_after_the_servers_delay(claude: LanguageCli
     assert loop.time() - started >= 0.9  # waited as retry-after said
 
 
-async def test_rate_limit_asking_for_a_long_wait_gives_up_at_once(claude: LanguageClient, fake_claude: FakeAnthropic, tmp_path) -> None:
+async def test_rate_limit_asking_for_a_long_wait_gives_up_at_once(claude: LanguageClient, fake_claude: FakeView, tmp_path) -> None:
     fake_claude.script(ErrorReply(429, retry_after=3600))
     uri = project(tmp_path)
     open_doc(claude, uri, ORIGINAL)
@@ -390,7 +475,7 @@ async def test_rate_limit_asking_for_a_long_wait_gives_up_at_once(claude: Langua
     assert any("rate limiting" in m.message for m in claude.messages)
 
 
-async def test_server_error_fails_cleanly(claude: LanguageClient, fake_claude: FakeAnthropic, tmp_path) -> None:
+async def test_server_error_fails_cleanly(claude: LanguageClient, fake_claude: FakeView, tmp_path) -> None:
     fake_claude.script(ErrorReply(500))
     uri = project(tmp_path)
     open_doc(claude, uri, ORIGINAL)
@@ -401,7 +486,7 @@ async def test_server_error_fails_cleanly(claude: LanguageClient, fake_claude: F
     assert edits_of(claude) == []
 
 
-async def test_user_cancels_a_slow_answer_from_the_progress(claude: LanguageClient, fake_claude: FakeAnthropic, tmp_path) -> None:
+async def test_user_cancels_a_slow_answer_from_the_progress(claude: LanguageClient, fake_claude: FakeView, tmp_path) -> None:
     fake_claude.script(SlowReply(20, valid_reply()))
     uri = project(tmp_path)
     open_doc(claude, uri, ORIGINAL)
@@ -420,7 +505,7 @@ async def test_user_cancels_a_slow_answer_from_the_progress(claude: LanguageClie
     assert edits_of(claude) == []
 
 
-async def test_cancel_request_stops_the_conversion(claude: LanguageClient, fake_claude: FakeAnthropic, tmp_path) -> None:
+async def test_cancel_request_stops_the_conversion(claude: LanguageClient, fake_claude: FakeView, tmp_path) -> None:
     fake_claude.script(SlowReply(20, valid_reply()))
     uri = project(tmp_path)
     open_doc(claude, uri, ORIGINAL)
@@ -445,7 +530,7 @@ async def test_cancel_request_stops_the_conversion(claude: LanguageClient, fake_
     assert edits_of(claude) == []
 
 
-async def test_edit_during_conversion_is_never_overwritten(claude: LanguageClient, fake_claude: FakeAnthropic, tmp_path) -> None:
+async def test_edit_during_conversion_is_never_overwritten(claude: LanguageClient, fake_claude: FakeView, tmp_path) -> None:
     fake_claude.script(SlowReply(1.0, valid_reply()))
     uri = project(tmp_path)
     open_doc(claude, uri, ORIGINAL)
@@ -464,3 +549,27 @@ async def test_edit_during_conversion_is_never_overwritten(claude: LanguageClien
     assert result["status"] == "stale"
     assert edits_of(claude) == []
     assert any("edited" in m.message and "again" in m.message for m in claude.messages)
+
+
+async def test_stale_conversion_offers_to_run_again(prompting_server: LanguageClient, tmp_path) -> None:
+    client = prompting_server
+    uri = project(tmp_path)
+    open_doc(client, uri, ORIGINAL, version=2)
+    result = await run_convert(client, uri, 1)  # offered on version 1, the editor is at 2
+    assert result["status"] == "stale"
+    for _ in range(200):  # the user picks "Convert again": the current version is converted
+        if edits_of(client):
+            break
+        await asyncio.sleep(0.05)
+    assert client.asked and client.asked[0].actions[0].title == "Convert again"  # type: ignore[attr-defined]
+    (params,) = edits_of(client)
+    assert "AS runtime" in applied_text(ORIGINAL, params, 2)
+
+
+async def test_folder_config_file_settings_are_used(offline: LanguageClient, tmp_path) -> None:
+    uri = project(tmp_path)
+    (tmp_path / ".slimstage.toml").write_text('target_base = "alpine"\n', encoding="utf-8")
+    open_doc(offline, uri, ORIGINAL)
+    result = await run_convert(offline, uri, 1)
+    assert result["status"] == "converted"
+    assert "FROM node:22-alpine AS runtime" in applied_text(ORIGINAL, edits_of(offline)[0], 1)

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Optional
 from weakref import WeakKeyDictionary
 
 from ..dockerfile.model import Instruction, Stage
-from .ecosystems import split_commands
 from .images import parse_ref, toolchain_of
+from .shell import commands
 
 if TYPE_CHECKING:
     from . import Analysis
@@ -135,7 +135,7 @@ class _Facts:
 
 
 def _run_words(ins: Instruction) -> list[tuple[str, ...]]:
-    return [c.words for c in split_commands(ins) if c.words]
+    return [c.words for c in commands(ins) if c.words]
 
 
 def _facts(a: "Analysis", st: Stage) -> _Facts:

@@ -26,11 +26,14 @@ def hover_markdown(ls: "SlimstageServer") -> bool:
     return _prefers_markdown(hover.content_format if hover else None)
 
 
-def completion_markdown(ls: "SlimstageServer") -> bool:
+def completion_documentation(ls: "SlimstageServer") -> Optional[str]:
+    """Markdown or plaintext for completion docs; None: the client declared neither, send a plain string."""
     caps = ls.client_capabilities
     comp = caps.text_document.completion if caps and caps.text_document else None
-    item = comp.completion_item if comp else None
-    return _prefers_markdown(item.documentation_format if item else None)
+    formats = comp.completion_item.documentation_format if comp and comp.completion_item else None
+    if not formats:
+        return None
+    return types.MarkupKind.Markdown if _prefers_markdown(formats) else types.MarkupKind.PlainText
 
 
 def hierarchical_symbols(ls: "SlimstageServer") -> bool:

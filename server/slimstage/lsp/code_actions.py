@@ -15,7 +15,7 @@ from lsprotocol import types
 
 from ..fixes import fix_all
 from . import convert_command
-from .convert import fix_to_workspace_edit, from_range, overlaps, to_diagnostic, to_range
+from .convert import end_of, fix_to_workspace_edit, from_range, overlaps, to_diagnostic, to_range
 
 if TYPE_CHECKING:
     from .server import SlimstageServer
@@ -66,8 +66,7 @@ def fix_all_action(ls: "SlimstageServer", uri: str) -> Optional[types.CodeAction
     new_text, applied = fix_all(text, ls.state.settings, result.analysis.context)
     if not applied or new_text == text:
         return None
-    lines = text.split("\n")
-    end = types.Position(len(lines) - 1, len(lines[-1].encode("utf-16-le")) // 2)
+    end = end_of(text)
     edit = types.WorkspaceEdit(
         document_changes=[
             types.TextDocumentEdit(

@@ -6,10 +6,11 @@ from typing import TYPE_CHECKING, Optional
 
 from lsprotocol import types
 
-from .client_caps import completion_markdown, markup
+from .client_caps import completion_documentation, markup
 from .convert import from_position, to_range
 
 if TYPE_CHECKING:
+    from ..reference import RefDoc
     from .server import SlimstageServer
 
 KINDS = {
@@ -23,6 +24,16 @@ KINDS = {
 TRIGGERS = ["-", "=", "$", "{", ","]
 
 
+def _documentation(doc: Optional["RefDoc"], fmt: Optional[str]) -> "types.MarkupContent | str | None":
+    """Reference text in the client's format; a plain string when it declared none."""
+    if doc is None:
+        return None
+    if fmt is None:
+        return doc.text()
+    markdown = fmt == types.MarkupKind.Markdown
+    return markup(doc.markdown() if markdown else doc.text(), markdown)
+
+
 def register(server: "SlimstageServer") -> None:
     @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=TRIGGERS, resolve_provider=False))
     def completion(ls: "SlimstageServer", params: types.CompletionParams) -> Optional[types.CompletionList]:
@@ -32,13 +43,13 @@ def register(server: "SlimstageServer") -> None:
         result = ls.result(params.text_document.uri)
         if result is None:
             return None
-        markdown = completion_markdown(ls)
+        fmt = completion_documentation(ls)
         items = [
             types.CompletionItem(
                 label=s.label,
                 kind=KINDS[s.kind],
                 detail=s.detail,
-                documentation=markup(s.doc.markdown() if markdown else s.doc.text(), markdown) if s.doc else None,
+                documentation=_documentation(s.doc, fmt),
                 text_edit=types.TextEdit(to_range(s.replace), s.insert_text),
                 sort_text=f"{i:04d}",
             )

@@ -5,13 +5,14 @@ The only place that knows both sides, so rules and analysis never import the pro
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Optional
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
 
-from ..dockerfile.model import Pos, Range
+from ..dockerfile.model import Pos, Range, utf16_len
 from ..rules.base import Fix, Violation, docs_url
 
 SEVERITY = {
@@ -20,6 +21,19 @@ SEVERITY = {
     "info": types.DiagnosticSeverity.Information,
     "hint": types.DiagnosticSeverity.Hint,
 }
+
+
+_EOL = re.compile(r"\r\n|\n|\r")
+
+
+def end_of(text: str) -> types.Position:
+    """Where ``text`` ends, counted as an LSP client counts: lines end at ``\\n``, ``\\r\\n`` or
+    ``\\r``, columns are UTF-16 units (a lone surrogate is one)."""
+    line, last = 0, 0
+    for m in _EOL.finditer(text):
+        line += 1
+        last = m.end()
+    return types.Position(line, utf16_len(text[last:]))
 
 
 def to_range(r: Range) -> types.Range:
@@ -96,8 +110,7 @@ def fix_to_workspace_edit(fix: Fix, uri: str, version: Optional[int], context_ro
                 existing = target.read_text(encoding="utf-8", errors="replace")
             except OSError:
                 return None
-            lines = existing.split("\n")
-            end = types.Position(len(lines) - 1, len(lines[-1].encode("utf-16-le")) // 2)
+            end = end_of(existing)
             prefix = "" if existing.endswith("\n") or not existing else "\n"
             changes.append(
                 types.TextDocumentEdit(

@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING, Any, Optional
 from lsprotocol import types
 
 from .. import settings as settings_mod
-from ..rewrite.conversion import Job, choose_engine, convert
-from ..rewrite.report import headline, markdown
-from ..rewrite.result import Converted, Declined, Failed, Outcome
+from .convert import end_of
 
 if TYPE_CHECKING:
+    from ..rewrite.conversion import Job
+    from ..rewrite.result import Outcome
     from .server import SlimstageServer
 
 COMMAND = "slimstage.server.convert"
@@ -113,9 +113,7 @@ def _on_request_cancelled(ls: "SlimstageServer", callback) -> None:
 
 
 def _whole_range(text: str) -> types.Range:
-    lines = text.split("\n")
-    end = types.Position(len(lines) - 1, len(lines[-1].encode("utf-16-le")) // 2)
-    return types.Range(types.Position(0, 0), end)
+    return types.Range(types.Position(0, 0), end_of(text))
 
 
 def _edit(ls: "SlimstageServer", uri: str, version: Optional[int], old: str, new: str) -> types.WorkspaceEdit:
@@ -147,6 +145,12 @@ class Conversions:
 
 
 async def run_conversion(ls: "SlimstageServer", target: Target) -> dict[str, Any]:
+    # The rewrite package is imported on first use: the server starts without it.
+    from ..rewrite.conversion import Job, choose_engine, convert
+    from ..rewrite.project import read_project
+    from ..rewrite.report import headline, markdown
+    from ..rewrite.result import Converted, Declined
+
     uri = target.uri
     doc = ls.open_document(uri)
     if doc is None:
@@ -161,12 +165,12 @@ async def run_conversion(ls: "SlimstageServer", target: Target) -> dict[str, Any
         return {"status": "busy"}
     text = doc.source
     result = ls.result(uri)
-    settings = ls.state.settings
+    settings = ls.state.settings_for(uri)  # the folder's config file, under the editor's settings
     api_key = settings_mod.api_key(settings)
     engine, notes = choose_engine(settings, api_key)
     multi = bool(result and len(result.analysis.doc.stages) > 1)
     progress = await Progress.start(ls, "slimstage: " + (OPTIMIZE_TITLE if multi else TITLE))
-    context = result.analysis.context if result is not None else ls.state.context_for(uri)
+    context = result.analysis.context if result is not None else ls.state.context_for(uri, settings)
     loop = asyncio.get_running_loop()
     work: Optional[asyncio.Future] = None
     cancelled = False
@@ -180,8 +184,6 @@ async def run_conversion(ls: "SlimstageServer", target: Target) -> dict[str, Any
     progress.on_cancel(cancel)
     _on_request_cancelled(ls, cancel)
     try:
-        from ..rewrite.project import read_project
-
         project = await asyncio.to_thread(read_project, context)
         job = Job(text, settings, engine, context, project, api_key if engine == "claude" else None, notes)
         if engine == "claude":
@@ -194,7 +196,7 @@ async def run_conversion(ls: "SlimstageServer", target: Target) -> dict[str, Any
         conversions.running[uri] = work
         if cancelled:
             work.cancel()
-        outcome: Outcome = await work
+        outcome = await work
     except asyncio.CancelledError:
         progress.end("Cancelled")
         _say(ls, types.MessageType.Info, "conversion cancelled; the file is unchanged.")
@@ -249,7 +251,9 @@ async def run_conversion(ls: "SlimstageServer", target: Target) -> dict[str, Any
     }
 
 
-def _run_sync(job: Job, progress) -> Outcome:
+def _run_sync(job: "Job", progress) -> "Outcome":
+    from ..rewrite.conversion import convert
+
     return asyncio.run(convert(job, progress))
 
 

@@ -15,6 +15,17 @@ if TYPE_CHECKING:
     from .server import SlimstageServer
 
 
+def refresh_views(ls: "SlimstageServer") -> None:
+    """Ask the client to re-request code lenses and inlay hints: their text depends on the settings
+    (``target`` changes what ships, ``inlayHints`` turns the hints on), not only on the document."""
+    caps = ls.client_capabilities
+    ws = caps.workspace if caps else None
+    if ws and ws.code_lens and ws.code_lens.refresh_support:
+        ls.workspace_code_lens_refresh(None)
+    if ws and ws.inlay_hint and ws.inlay_hint.refresh_support:
+        ls.workspace_inlay_hint_refresh(None)
+
+
 def register(server: "SlimstageServer") -> None:
     hover.register(server)  # stage summaries, variables, reference text, rule docs
     symbols.register(server)  # outline: stages with their instructions

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 
 from .. import settings as settings_mod
+from . import features
 
 if TYPE_CHECKING:
     from .server import SlimstageServer
@@ -48,6 +49,7 @@ async def pull_configuration(ls: "SlimstageServer") -> None:
     if values and values[0]:
         if apply_settings(ls, values[0]):
             ls.diagnostics.recheck_all()
+            features.refresh_views(ls)
 
 
 def register(server: "SlimstageServer") -> None:
@@ -90,6 +92,7 @@ def register(server: "SlimstageServer") -> None:
             return
         if isinstance(raw, dict) and apply_settings(ls, raw):
             ls.diagnostics.recheck_all()
+            features.refresh_views(ls)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def did_change_watched_files(ls: "SlimstageServer", params: types.DidChangeWatchedFilesParams) -> None:

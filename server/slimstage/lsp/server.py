@@ -12,6 +12,7 @@ from typing import Optional
 from urllib.parse import unquote
 
 from lsprotocol import types
+from pygls.exceptions import FeatureRequestError
 from pygls.lsp.server import LanguageServer
 from pygls.workspace import TextDocument
 
@@ -19,6 +20,7 @@ from .. import __version__
 from ..lint import LintResult
 from . import code_actions, diagnostics, features, lifecycle
 from .diagnostics import Diagnostics
+from .protocol import SlimstageProtocol
 from .state import State
 
 log = logging.getLogger("slimstage")
@@ -26,14 +28,22 @@ log = logging.getLogger("slimstage")
 
 class SlimstageServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("slimstage", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__(
+            "slimstage", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental, protocol_cls=SlimstageProtocol
+        )
         self.state = State()
         self.diagnostics = Diagnostics(self)
 
     # -- documents ------------------------------------------------------------------------
     def open_document(self, uri: str) -> Optional[TextDocument]:
         """The open document for ``uri``, or None (never reads from disk)."""
-        return self.workspace.text_documents.get(unquote(uri))
+        try:
+            workspace = self.workspace
+        except Exception:  # before initialize there is no workspace yet
+            return None
+        if workspace is None or not isinstance(uri, str):
+            return None
+        return workspace.text_documents.get(unquote(uri))
 
     def result(self, uri: str) -> Optional[LintResult]:
         """Parse, analysis and findings for the open document's current text (cached per version)."""
@@ -44,7 +54,14 @@ class SlimstageServer(LanguageServer):
 
     # -- errors ---------------------------------------------------------------------------
     def report_server_error(self, error: Exception, source) -> None:
-        """Log unexpected errors instead of popping a message for every bad notification."""
+        """Log unexpected errors instead of popping a message for every bad notification.
+
+        Errors of requests already went back to the client in the response (a refused
+        rename, a malformed request): they are not the server's failures.
+        """
+        if source is FeatureRequestError:
+            log.debug("request failed: %r", error)
+            return
         log.error("slimstage internal error (%s): %r", getattr(source, "__name__", source), error)
         print(f"slimstage: internal error: {error!r}", file=sys.stderr)
 
@@ -66,3 +83,5 @@ def serve(tcp: Optional[tuple[str, int]] = None) -> None:
         server.start_tcp(*tcp)
     else:
         server.start_io()
+    if server.protocol.exit_code:  # `exit` without `shutdown` (the LSP specification asks for 1)
+        sys.exit(server.protocol.exit_code)
