@@ -71,7 +71,7 @@ KINDS: dict[str, CacheKind] = {
     for k in (
         _k("apt", "apt's package lists (/var/lib/apt/lists)", "/var/lib/apt/lists", "locked", False, "", (), (),
            "rm -rf /var/lib/apt/lists/*", False, r"^/var/lib/apt(/lists)?(/|/\*)?$"),
-        _k("apk", "apk's package index (/var/cache/apk)", "/var/cache/apk", "locked", False, "", (), ("--no-cache",),
+        _k("apk", "apk's package index (/var/cache/apk)", "/var/cache/apk", "locked", False, "", (), ("--no-cache", "--no-network"),
            "--no-cache", True, r"^/var/cache/apk|^/etc/apk/cache" + _VAR_CACHE_ALL),
         _k("dnf", "dnf's repository metadata (/var/cache/dnf)", "/var/cache/dnf", "locked", False, "", (), (),
            "dnf clean all", False, r"^/var/cache/(dnf|libdnf5)" + _VAR_CACHE_ALL),
@@ -174,6 +174,8 @@ def _mounts(ins: Instruction) -> list[str]:
 
 def _is_off(kind: CacheKind, cmd: Command, env: Mapping[str, str]) -> bool:
     if any(w == f or w.startswith(f + "=") for w in cmd.words for f in kind.off_flags):
+        return True
+    if kind.env_dir and (cmd.env_value(kind.env_dir) or env.get(kind.env_dir)) == "/dev/null":
         return True
     return any(cmd.env_value(v) is not None or v in env for v in kind.env_off)
 

@@ -25,6 +25,7 @@ __all__ = [
     "NODE_LOCKS",
     "all_steps",
     "classify",
+    "classify_any",
     "iter_steps",
     "package_steps",
     "split_commands",
@@ -587,7 +588,13 @@ _PIP_VERSIONED = re.compile(r"^pip\d+(\.\d+)?$")
 
 
 def classify(cmd: Command) -> Optional[PackageStep]:
-    """What package-manager step ``cmd`` is, if any."""
+    """The dependency install, prefetch or build ``cmd`` is, if any (tool installs are not: see ``classify_any``)."""
+    step = classify_any(cmd)
+    return None if step is None or step.kind == "tool" else step
+
+
+def classify_any(cmd: Command) -> Optional[PackageStep]:
+    """What package-manager step ``cmd`` is, tool installs (``npm install -g``, ``pip install poetry``) included."""
     w = cmd.words
     if not w or "--version" in w or "--help" in w:
         return None
@@ -611,7 +618,7 @@ def all_steps(ins: Instruction) -> tuple[PackageStep, ...]:
         return ()
     found = _ALL.get(ins)
     if found is None:
-        found = _ALL[ins] = tuple(s for s in map(classify, commands(ins)) if s is not None)
+        found = _ALL[ins] = tuple(s for s in map(classify_any, commands(ins)) if s is not None)
     return found
 
 

@@ -55,8 +55,9 @@ class SystemStep:
 
     @property
     def no_cache(self) -> bool:
-        """apk's ``--no-cache``: the index is fetched to a temporary place and not kept."""
-        return "--no-cache" in self.options
+        """apk's ``--no-cache`` (the index is fetched to a temporary place and not kept) or
+        ``--no-network`` (nothing is fetched)."""
+        return "--no-cache" in self.options or "--no-network" in self.options
 
 
 
@@ -160,7 +161,7 @@ def install_using_existing_index(ins: Instruction, manager: str) -> Optional[Sys
         if s.action == "update" or (manager == "apk" and ("--update" in s.options or "-U" in s.options)):
             updated = True
         elif s.action in ("install", "upgrade") and not updated:
-            if manager == "apk" and s.no_cache:
+            if manager == "apk" and "--no-cache" in s.options:
                 continue  # --no-cache fetches a fresh index
             return s
     return None

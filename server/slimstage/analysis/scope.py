@@ -10,12 +10,61 @@ from __future__ import annotations
 
 import posixpath
 import re
+import weakref
 from dataclasses import dataclass
 from typing import Iterator, Mapping, Optional
 
 from ..dockerfile.model import Dockerfile, Instruction, Stage
 
 UNKNOWN_ROOT = "@"
+_MAX_DEPTH = 64  # an Env chain is flattened into one dict after this many ENV/ARG instructions
+
+
+class Env(Mapping[str, str]):
+    """ENV/ARG values: a chain of small per-instruction dicts, so each instruction's scope costs
+    what it changes, not the size of everything declared before it."""
+
+    __slots__ = ("_own", "_parent", "_depth")
+
+    def __init__(self, own: dict[str, Optional[str]], parent: Optional["Env"] = None) -> None:
+        if parent is not None and parent._depth >= _MAX_DEPTH:
+            flat = {k: v for k, v in parent._merged().items() if v is not None}
+            flat.update(own)
+            own, parent = flat, None
+        self._own = own  # a None value: the name was unset here
+        self._parent = parent
+        self._depth = 0 if parent is None else parent._depth + 1
+
+    def __getitem__(self, key: str) -> str:
+        env: Optional[Env] = self
+        while env is not None:
+            if key in env._own:
+                value = env._own[key]
+                if value is None:
+                    break
+                return value
+            env = env._parent
+        raise KeyError(key)
+
+    def _merged(self) -> dict[str, Optional[str]]:
+        chain = []
+        env: Optional[Env] = self
+        while env is not None:
+            chain.append(env._own)
+            env = env._parent
+        out: dict[str, Optional[str]] = {}
+        for own in reversed(chain):
+            out.update(own)
+        return out
+
+    def __iter__(self) -> Iterator[str]:
+        return (k for k, v in self._merged().items() if v is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+_EMPTY = Env({})
 _VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-+=?][^}]*)?\}|([A-Za-z_][A-Za-z0-9_]*))")
 
 
@@ -70,7 +119,7 @@ def is_within(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
-_START = Scope(UNKNOWN_ROOT, "", {})
+_START = Scope(UNKNOWN_ROOT, "", _EMPTY)
 
 
 def _env_pairs(ins: Instruction) -> list[tuple[str, str]]:
@@ -95,17 +144,12 @@ def step(scope: Scope, ins: Instruction) -> Scope:
     if kw == "USER" and ins.args:
         return Scope(scope.workdir, scope.expand(ins.args[0].text), scope.env)
     if kw in ("ENV", "ARG"):
-        env = dict(scope.env)
+        own: dict[str, Optional[str]] = {}
         for key, value in _env_pairs(ins):
-            if kw == "ARG" and not value:
-                env.pop(key, None)  # its value comes from --build-arg: unknown
-                continue
-            expanded = scope.expand(value)
-            if expanded is None:
-                env.pop(key, None)
-            else:
-                env[key] = expanded
-        return Scope(scope.workdir, scope.user, env)
+            # An ARG without a value takes it from --build-arg: unknown, like a value that cannot be expanded.
+            own[key] = None if kw == "ARG" and not value else scope.expand(value)
+        parent = scope.env if isinstance(scope.env, Env) else Env(dict(scope.env))
+        return Scope(scope.workdir, scope.user, Env(own, parent))
     return scope
 
 
@@ -117,12 +161,27 @@ def walk(doc: Dockerfile, stage: Stage) -> Iterator[tuple[Instruction, Scope]]:
         scope = step(scope, ins)
 
 
-def start_of(doc: Dockerfile, stage: Stage, _depth: int = 0) -> Scope:
+_STARTS: dict[int, tuple["weakref.ref[Dockerfile]", list[Scope]]] = {}
+
+
+def start_of(doc: Dockerfile, stage: Stage) -> Scope:
     """The scope a stage starts with: its base stage's final scope, or the image's defaults."""
-    if stage.base_stage is None or _depth > len(doc.stages):
-        return _START
-    parent = doc.stages[stage.base_stage]
-    scope = start_of(doc, parent, _depth + 1)
-    for ins in parent.instructions[1:]:
-        scope = step(scope, ins)
-    return scope
+    found = _STARTS.get(id(doc))
+    if found is None or found[0]() is not doc:
+        found = (weakref.ref(doc, lambda _, key=id(doc): _STARTS.pop(key, None)), _stage_starts(doc))
+        _STARTS[id(doc)] = found
+    return found[1][stage.index]
+
+
+def _stage_starts(doc: Dockerfile) -> list[Scope]:
+    """The start scope of every stage, in one pass (a base stage always comes first)."""
+    starts: list[Scope] = []
+    ends: list[Scope] = []
+    for st in doc.stages:
+        base = st.base_stage
+        scope = ends[base] if base is not None and base < len(ends) else _START
+        starts.append(scope)
+        for ins in st.instructions[1:]:
+            scope = step(scope, ins)
+        ends.append(scope)
+    return starts

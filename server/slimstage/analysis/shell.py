@@ -69,6 +69,11 @@ class Command:
     _locate: Optional[Locate] = field(default=None, repr=False, compare=False)
     _range: Optional[Range] = field(default=None, repr=False, compare=False)  # for commands without offsets
 
+    @classmethod
+    def synthetic(cls, words: tuple[str, ...], text: str = "") -> "Command":
+        """A command that is not in any document (to classify words built elsewhere)."""
+        return cls(tuple(words), text or " ".join(words), 0, len(text or " ".join(words)))
+
     @cached_property
     def range(self) -> Range:
         """From the command's first word to its end (the RUN, for exec form and ``sh -c`` scripts)."""
@@ -88,7 +93,7 @@ class Command:
         return self._locate(start, end)  # type: ignore[misc]
 
     @property
-    def start_position(self) -> Optional[Range]:
+    def start_range(self) -> Optional[Range]:
         """Empty range where the command's text starts (before any ``VAR=value`` prefix)."""
         found = self.locate(self.start, self.start + 1)
         return Range(found.start, found.start) if found else None
@@ -388,7 +393,8 @@ def _nested_script(words: tuple[str, ...]) -> Optional[str]:
     return None
 
 
-def _heredoc_locator(ins: Instruction, doc: Heredoc) -> Locate:
+def _heredoc_locator(doc: Heredoc) -> Locate:
+    """Offsets in a heredoc body -> document ranges (the body is the document's own lines)."""
     lines = doc.body.split("\n")
     starts = [0]
     for line in lines[:-1]:
@@ -427,7 +433,7 @@ def _split(ins: Instruction) -> tuple[Command, ...]:
     for index, doc in enumerate(ins.heredocs):
         if doc.name not in main.scripts:
             continue  # data for a command (``cat <<EOF > file``), not a script
-        part = _Splitter(_heredoc_locator(ins, doc), index)
+        part = _Splitter(_heredoc_locator(doc), index)
         part.run(doc.body)
         out += part.out
     return tuple(out)

@@ -11,8 +11,8 @@ from ..analysis.scope import Scope, is_within, join, walk
 from ..analysis.shell import Command, commands
 from ..analysis.stages import copy_dest, copy_sources
 from ..dockerfile.model import Instruction, Range, Stage
-from .base import Edit, Fix, Related, Rule, Violation, instruction_lines, whole_lines
-from .slim1xx_edits import BROAD_SOURCES, between, flags_text, ignored, is_broad_copy, is_context_copy, listing, movable_across, quoted_ok
+from .base import Edit, Fix, Related, Rule, Violation, instruction_lines
+from .slim1xx_edits import BROAD_SOURCES, INERT, flags_text, ignored, is_broad_copy, is_context_copy, is_source_copy, listing, quoted_ok, removal
 
 __all__ = ["SourceCopiedBeforeInstall", "BROAD_SOURCES", "is_broad_copy", "is_context_copy"]
 
@@ -55,8 +55,9 @@ class SourceCopiedBeforeInstall(Rule):
     """The application source is copied before the dependency install that only needs the manifests.
 
     ## What it does
-    Flags a `COPY . .` (or any copy of the whole build context) that comes before the
-    step installing the project's dependencies in the same stage: `npm ci`, `yarn
+    Flags a `COPY . .` (any copy of the whole build context, or of a conventional
+    source folder: `src`, `app`, `cmd`, `internal`) that comes before the step
+    installing the project's dependencies in the same stage: `npm ci`, `yarn
     install`, `pnpm install`, `bun install`, `pip install -r requirements.txt`, `pipenv
     install`, `poetry install`, `uv sync`, `pdm install`, `bundle install`, `composer
     install`, `mix deps.get`, and prefetches such as `go mod download`, `mvn
@@ -68,7 +69,9 @@ class SourceCopiedBeforeInstall(Rule):
     (the manifests-first pattern, whatever the COPY spelling, flags or WORKDIRs), for a
     project task slimstage does not know (`./gradlew downloadRepos`), and for a build
     whose RUN keeps the downloads in a cache mount
-    (`RUN --mount=type=cache,target=/go/pkg/mod go build`).
+    (`RUN --mount=type=cache,target=/go/pkg/mod go build`). On microservices-demo it
+    reports only `cartservice`'s debug Dockerfile, whose `dotnet restore` follows
+    `COPY . .` (the release Dockerfile restores first).
 
     ## Why it matters
     Docker reuses a layer only while everything before it is unchanged. Once the whole
@@ -128,12 +131,15 @@ class SourceCopiedBeforeInstall(Rule):
         broad_scope: Optional[Scope] = None
         seen: set[str] = set()
         reported: set[str] = set()
+        adjacent = False  # only instructions that change nothing a RUN sees since the copy
         for ins, scope in walk(a.doc, st):
-            if broad is None and is_broad_copy(ins):
-                broad, broad_scope = ins, scope
+            if broad is None and is_source_copy(ins):
+                broad, broad_scope, adjacent = ins, scope, True
                 continue
             if ins.keyword != "RUN":
+                adjacent = adjacent and ins.keyword in INERT
                 continue
+            here, adjacent = adjacent, False
             for step in a.steps(ins):
                 if broad is None:
                     # Any step of the tool before the source arrives (a prefetch, a custom
@@ -145,22 +151,23 @@ class SourceCopiedBeforeInstall(Rule):
                 if step.kind == "build" and (step.tool not in _PREFETCH_HINT or _has_cache_mount(ins)):
                     continue
                 reported.add(step.tool)
-                yield self._report(a, st, broad, broad_scope, ins, scope, step)  # type: ignore[arg-type]
+                yield self._report(a, broad, broad_scope, ins, scope, step, here)  # type: ignore[arg-type]
 
-    def _report(self, a: Analysis, st: Stage, broad: Instruction, broad_scope: Scope, ins: Instruction, scope: Scope, step: PackageStep) -> Violation:
+    def _report(self, a: Analysis, broad: Instruction, broad_scope: Scope, ins: Instruction, scope: Scope, step: PackageStep, adjacent: bool) -> Violation:
         copy_text = " ".join(w.text for w in broad.args)
+        what = "the whole source" if is_broad_copy(broad) else "source files"
         label = step.label
         fix = None
         if step.kind == "build":
             hint = _PREFETCH_HINT[step.tool]
             message = (
-                f"`{broad.keyword} {copy_text}` copies the whole source before `{label}` downloads the dependencies: "
+                f"`{broad.keyword} {copy_text}` copies {what} before `{label}` downloads the dependencies: "
                 f"every source change downloads them all again. To keep them cached, {hint}."
             )
         elif step.kind == "prefetch":
             files = listing(step.manifest_paths + step.lockfile_paths) or "the manifests"
             message = (
-                f"`{broad.keyword} {copy_text}` copies the whole source before `{label}`: every source change downloads "
+                f"`{broad.keyword} {copy_text}` copies {what} before `{label}`: every source change downloads "
                 f"the dependencies again. Copy {files} first, run `{label}`, then copy the rest."
             )
         else:
@@ -168,16 +175,16 @@ class SourceCopiedBeforeInstall(Rule):
             shown = _shown(a, step, manifests)
             if step.needs_source:
                 message = (
-                    f"`{broad.keyword} {copy_text}` copies the whole source before `{label}`: every source change "
+                    f"`{broad.keyword} {copy_text}` copies {what} before `{label}`: every source change "
                     f"re-installs every dependency. Copy {shown} first and run the install with `{step.deps_only_flag}` "
                     f"there; the `{label}` after the source copy then only installs the project."
                 )
             else:
                 message = (
-                    f"`{broad.keyword} {copy_text}` copies the whole source before `{label}`: every source change "
+                    f"`{broad.keyword} {copy_text}` copies {what} before `{label}`: every source change "
                     f"re-runs `{label}`. Copy {shown} first, run `{label}`, then copy the rest."
                 )
-            fix = _fix(a, st, broad, broad_scope, ins, scope, step, manifests)
+            fix = _fix(a, broad, broad_scope, ins, scope, step, manifests) if adjacent else None
             out = _OUTPUT.get(step.tool)
             if out and step.dir == "" and a.context.known and a.context.has(out) and not ignored(a, out):
                 message += f" Add {out} to .dockerignore too, or the `{broad.keyword} {copy_text}` after the install lays the host's {out} over it."
@@ -251,9 +258,10 @@ def _is_setup(cmd: Command, step: PackageStep) -> bool:
 
 
 def _fix(
-    a: Analysis, st: Stage, broad: Instruction, broad_scope: Scope, ins: Instruction, scope: Scope, step: PackageStep, manifests: list[str]
+    a: Analysis, broad: Instruction, broad_scope: Scope, ins: Instruction, scope: Scope, step: PackageStep, manifests: list[str]
 ) -> Optional[Fix]:
-    if not movable_across(between(st, broad, ins)) or step.dir is None:
+    """Copy the manifests and install before ``broad`` (``ins`` follows it with nothing in between that matters)."""
+    if step.dir is None:
         return None
     sources = copy_sources(broad)
     if len(sources) != 1 or sources[0] not in (".", "./"):
@@ -280,7 +288,7 @@ def _fix(
     move = _moved_commands(a, ins, step)
     if move is None:
         return None
-    run_text, removal = move
+    run_text, removed = move
     base = dest if dest.endswith("/") else dest + "/"
     chown = flags_text(broad, ("chown", "chmod", "link"))
     groups: dict[str, list[str]] = {}
@@ -301,8 +309,8 @@ def _fix(
     new_text = "\n".join(lines) + "\n" + run_text
     start = Range.of(broad.start_line, 0, broad.start_line, 0)
     edits = [Edit(start, new_text)]
-    if removal is not None:
-        edits.append(Edit(removal, ""))
+    if removed is not None:
+        edits.append(Edit(removed, ""))
     shown = _shown(a, step, manifests)
     title = f"Install dependencies before copying the source ({shown} first)"
     # Without the context the optional files are guesses; for Yarn a missing .yarn folder breaks the install.
@@ -332,12 +340,11 @@ def _moved_commands(a: Analysis, ins: Instruction, step: PackageStep) -> Optiona
     if not rest:
         # The whole RUN is the install and its set-up: move it as written.
         if all(_is_setup(c, step) or c.name in ("set", "cd", "export") for c in cmds):
-            return instruction_lines(a, ins), whole_lines(a, ins)
+            return instruction_lines(a, ins), removal(a, ins)
         return None
     if ins.heredocs or ins.is_json or not all(_is_setup(c, step) for c in head):
         return None
     if any(c.joiner not in ("&&", ";") for c in head) or any(c.cwd for c in rest):
         return None
     text = ins.text[head[0].start : step.command.end]
-    removal = ins.range_of(head[0].start, rest[0].start)
-    return prefix + text + "\n", removal
+    return prefix + text + "\n", ins.range_of(head[0].start, rest[0].start)

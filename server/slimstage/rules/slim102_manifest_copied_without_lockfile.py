@@ -101,6 +101,16 @@ def _makes_files(ins: Instruction, locks: tuple[str, ...]) -> bool:
     return False
 
 
+def _made_earlier_in_run(ins: Instruction, step: PackageStep) -> bool:
+    """An earlier command of the same RUN may write the lockfile (``npm install && npm ci``, ``poetry lock && ...``)."""
+    for cmd in commands(ins):
+        if cmd is step.command:
+            return False
+        if cmd.name == step.command.name or cmd.name in _FILE_MAKERS or any("lock" in w or "shrinkwrap" in w for w in cmd.words):
+            return True
+    return False
+
+
 class ManifestCopiedWithoutLockfile(Rule):
     """A dependency manifest is copied for an install, but its lockfile is not.
 
@@ -181,7 +191,7 @@ class ManifestCopiedWithoutLockfile(Rule):
                     continue
                 if step.tool == "uv" and step.command.words[1:2] == ("pip",):
                     continue
-                v = self._judge(a, ins, scope, step, placed + _mount_placements(ins, scope), made_files)
+                v = self._judge(a, ins, scope, step, placed + _mount_placements(ins, scope), made_files or _made_earlier_in_run(ins, step))
                 if v is not None:
                     yield v
             made_files = made_files or _makes_files(ins, ("lock", "shrinkwrap"))

@@ -8,9 +8,9 @@ from ..analysis import Analysis
 from ..analysis.ecosystems import tool_installs
 from ..analysis.packages import SystemStep, system_steps
 from ..analysis.shell import commands
-from ..dockerfile.model import Instruction, Range, Stage
-from .base import Edit, Fix, Related, Rule, Violation, instruction_lines, whole_lines
-from .slim1xx_edits import between, is_broad_copy, listing, movable_across
+from ..dockerfile.model import Instruction, Range
+from .base import Edit, Fix, Related, Rule, Violation, instruction_lines
+from .slim1xx_edits import INERT, is_source_copy, listing, removal
 
 # Commands a RUN that only installs system packages may also hold: moving it moves them too.
 _PACKAGE_CHORES = frozenset(("rm", "set", "apt-mark", "mkdir", "true", "echo", "update-ca-certificates", "locale-gen", "ln"))
@@ -24,7 +24,8 @@ class PackagesInstalledAfterSourceCopy(Rule):
     `yum install`, `microdnf install`, `zypper install`) or of named tools
     (`npm install -g`, `pip install poetry`, `gem install bundler`, `cargo install`,
     `go install pkg@version`, `uv tool install`, `composer global require`) that comes
-    after the stage copies the whole build context (`COPY . .`).
+    after the stage copies its source: the whole build context (`COPY . .`) or a
+    conventional source folder (`COPY src ./src`).
 
     It stays quiet when the packages come from the source itself (`apt-get install
     ./app.deb`, a list read from a file or a variable) and when the same RUN removes them
@@ -73,26 +74,27 @@ class PackagesInstalledAfterSourceCopy(Rule):
     def check(self, a: Analysis) -> Iterator[Violation]:
         for st in a.doc.stages:
             broad: Optional[Instruction] = None
+            adjacent = False  # only instructions that change nothing a RUN sees since the copy
             for ins in st.instructions[1:]:
                 if broad is None:
-                    if is_broad_copy(ins):
-                        broad = ins
+                    if is_source_copy(ins):
+                        broad, adjacent = ins, True
                     continue
-                if ins.keyword != "RUN":
-                    continue
-                found = _installs(ins)
-                if found is not None:
-                    yield self._report(a, st, broad, ins, *found)
+                if ins.keyword == "RUN":
+                    found = _installs(ins)
+                    if found is not None:
+                        yield self._report(a, broad, ins, adjacent, *found)
+                adjacent = adjacent and ins.keyword in INERT
 
-    def _report(self, a: Analysis, st: Stage, broad: Instruction, ins: Instruction, label: str, names: tuple[str, ...], rng: Range) -> Violation:
+    def _report(self, a: Analysis, broad: Instruction, ins: Instruction, adjacent: bool, label: str, names: tuple[str, ...], rng: Range) -> Violation:
         copy_text = " ".join(w.text for w in broad.args)
         shown = listing(list(names[:4]) + (["..."] if len(names) > 4 else []))
         message = (
             f"`{label}` runs after `{broad.keyword} {copy_text}`: every source change reinstalls {shown or 'them'}. "
             f"Install them before copying the source, where the layer stays cached until the list changes."
         )
-        related = [Related(broad.range, "the whole source is copied here")]
-        return self.violation(rng, message, related, _fix(a, st, broad, ins))
+        related = [Related(broad.range, "the source is copied here")]
+        return self.violation(rng, message, related, _fix(a, broad, ins) if adjacent else None)
 
 
 def _installs(ins: Instruction) -> Optional[tuple[str, tuple[str, ...], Range]]:
@@ -113,9 +115,7 @@ def _label_range(s: SystemStep) -> Range:
     return s.command.word_range(0, s.sub_index) if s.sub_index > 0 else s.command.range
 
 
-def _fix(a: Analysis, st: Stage, broad: Instruction, ins: Instruction) -> Optional[Fix]:
-    if not movable_across(between(st, broad, ins)):
-        return None
+def _fix(a: Analysis, broad: Instruction, ins: Instruction) -> Optional[Fix]:
     system = {id(s.command) for s in system_steps(ins)}
     tools = {id(t.command) for t in tool_installs(ins)}
     for cmd in commands(ins):
@@ -124,6 +124,6 @@ def _fix(a: Analysis, st: Stage, broad: Instruction, ins: Instruction) -> Option
     start = Range.of(broad.start_line, 0, broad.start_line, 0)
     return Fix(
         "Install the packages before copying the source",
-        (Edit(start, instruction_lines(a, ins)), Edit(whole_lines(a, ins), "")),
+        (Edit(start, instruction_lines(a, ins)), Edit(removal(a, ins), "")),
     )
 

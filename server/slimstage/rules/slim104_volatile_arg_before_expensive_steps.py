@@ -11,6 +11,7 @@ from ..analysis.ecosystems import all_steps
 from ..analysis.packages import system_steps
 from ..dockerfile.model import Instruction, Range, Stage
 from .base import Edit, Fix, Related, Rule, Violation, instruction_lines, whole_lines
+from .slim1xx_edits import removal
 
 # Names that carry a date, a commit or a build number: a new value on every build.
 _ALWAYS_NEW = re.compile(
@@ -178,5 +179,5 @@ def _fix(a: Analysis, arg: Instruction, crossed: tuple[Instruction, ...], last: 
         return None  # the install is the file's last line: nothing to insert after
     return Fix(
         f"Move `ARG {arg.args[0].text.partition('=')[0]}` below the installs",
-        (Edit(whole_lines(a, arg), ""), Edit(Range(at, at), instruction_lines(a, arg))),
+        (Edit(removal(a, arg), ""), Edit(Range(at, at), instruction_lines(a, arg))),
     )

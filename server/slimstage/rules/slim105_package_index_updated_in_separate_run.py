@@ -9,8 +9,8 @@ from ..analysis.caches import KINDS, caches_left, removed_paths
 from ..analysis.packages import SystemStep, install_using_existing_index, system_steps
 from ..analysis.shell import commands
 from ..dockerfile.model import Instruction, Stage
-from .base import Edit, Fix, Related, Rule, Violation, whole_lines
-from .slim1xx_edits import insert_after_word
+from .base import Edit, Fix, Related, Rule, Violation
+from .slim1xx_edits import insert_after_word, removal
 
 _MANAGERS = ("apt", "apk")
 
@@ -69,15 +69,17 @@ class PackageIndexUpdatedInSeparateRun(Rule):
     fixable = True
 
     def check(self, a: Analysis) -> Iterator[Violation]:
+        found: list[tuple[Stage, Instruction, Instruction, SystemStep, str]] = []
         ends: dict[int, dict[str, Instruction]] = {}
         for st in a.doc.stages:
             kept = dict(ends.get(st.base_stage, {})) if st.base_stage is not None and st.base_stage < st.index else {}
-            runs = [ins for ins in st.instructions[1:] if ins.keyword == "RUN"]
-            for ins in runs:
+            for ins in st.instructions[1:]:
+                if ins.keyword != "RUN":
+                    continue
                 for manager in _MANAGERS:
                     install = install_using_existing_index(ins, manager)
                     if install is not None and manager in kept:
-                        yield self._report(a, st, kept[manager], ins, install, manager)
+                        found.append((st, kept[manager], ins, install, manager))
                     if _updates(ins, manager) is not None:
                         if _index_cleared(ins, manager):
                             kept.pop(manager, None)
@@ -86,8 +88,16 @@ class PackageIndexUpdatedInSeparateRun(Rule):
                     elif manager in kept and _index_cleared_without_update(ins, manager):
                         kept.pop(manager, None)
             ends[st.index] = kept
+        users: dict[int, int] = {}
+        for _, earlier, _, _, _ in found:
+            users[id(earlier)] = users.get(id(earlier), 0) + 1
+        inherited = {st.base_stage for st in a.doc.stages if st.base_stage is not None}
+        for st, earlier, ins, install, manager in found:
+            # The earlier RUN may go only when this install is the one use of its index.
+            sole = users[id(earlier)] == 1 and earlier.stage_index == st.index and st.index not in inherited
+            yield self._report(a, st, earlier, ins, install, manager, sole)
 
-    def _report(self, a: Analysis, st: Stage, earlier: Instruction, ins: Instruction, install: SystemStep, manager: str) -> Violation:
+    def _report(self, a: Analysis, st: Stage, earlier: Instruction, ins: Instruction, install: SystemStep, manager: str, sole: bool) -> Violation:
         update = _updates(earlier, manager)
         assert update is not None
         where = f"line {earlier.start_line + 1}" if earlier.stage_index == st.index else f"line {earlier.start_line + 1}, in the stage this one is built on"
@@ -99,7 +109,7 @@ class PackageIndexUpdatedInSeparateRun(Rule):
         )
         related = [Related(update.command.range, f"`{update.label}` runs here, in its own layer")]
         rng = install.command.word_range(0, install.sub_index) if install.sub_index > 0 else install.command.range
-        return self.violation(rng, message, related, _fix(a, earlier, ins, install, manager))
+        return self.violation(rng, message, related, _fix(a, earlier, install, manager, sole))
 
 
 def _index_cleared_without_update(ins: Instruction, manager: str) -> bool:
@@ -108,7 +118,7 @@ def _index_cleared_without_update(ins: Instruction, manager: str) -> bool:
     return any(kind.removed_by(t) for c in commands(ins) for t in removed_paths(c))
 
 
-def _fix(a: Analysis, earlier: Instruction, ins: Instruction, install: SystemStep, manager: str) -> Optional[Fix]:
+def _fix(a: Analysis, earlier: Instruction, install: SystemStep, manager: str, sole: bool) -> Optional[Fix]:
     cmd = install.command
     if not cmd.editable:
         return None
@@ -116,7 +126,10 @@ def _fix(a: Analysis, earlier: Instruction, ins: Instruction, install: SystemSte
         edit = insert_after_word(cmd, install.sub_index, "--no-cache") if install.sub_index > 0 else None
         title = "Fetch a fresh index with `apk add --no-cache`"
     else:
-        start = cmd.start_position
+        prefix = cmd.text[: cmd.spans[0][0] - cmd.start].split()
+        if not all("=" in w for w in prefix):
+            return None  # ``sudo apt-get install``: the update would need the same wrapper
+        start = cmd.start_range
         edit = Edit(start, f"{cmd.name} update && ") if start is not None else None
         title = f"Run `{cmd.name} update` in the same RUN as the install"
     if edit is None:
@@ -124,19 +137,6 @@ def _fix(a: Analysis, earlier: Instruction, ins: Instruction, install: SystemSte
     edits = [edit]
     update_ids = {id(s.command) for s in system_steps(earlier) if s.action == "update"}
     only_update = all(id(c) in update_ids or c.name == "set" for c in commands(earlier))
-    if only_update and earlier.stage_index == ins.stage_index and _sole_user(a, earlier, ins, manager):
-        edits.append(Edit(whole_lines(a, earlier), ""))
+    if only_update and sole:
+        edits.append(Edit(removal(a, earlier), ""))
     return Fix(title, tuple(edits))
-
-
-def _sole_user(a: Analysis, earlier: Instruction, ins: Instruction, manager: str) -> bool:
-    """``ins`` is the only later RUN of the stage that installs from ``earlier``'s index."""
-    st = a.doc.stages[earlier.stage_index]
-    after = False
-    for x in st.instructions:
-        if x is earlier:
-            after = True
-            continue
-        if after and x.keyword == "RUN" and x is not ins and install_using_existing_index(x, manager) is not None:
-            return False
-    return not any(s.base_stage == st.index for s in a.doc.stages)

@@ -43,6 +43,12 @@ class PackageCacheLeftInLayer(Rule):
     few MB, so `apk add` without `--no-cache` is reported as info; the others as
     warnings.
 
+    On the Docker official images this reports the `apk add` of run-time dependencies
+    that follows an `apk add --no-cache` of build dependencies (the index then stays),
+    `pip install` without `--no-cache-dir` in the older Python-based images, and
+    `apt-get update` without cleanup in images built on `buildpack-deps`; the
+    microservices-demo images are clean, except the debug Dockerfile of `cartservice`.
+
     ## Why it matters
     Every layer is part of the image: a cache written in one RUN stays in the image
     even when a later RUN deletes it. Package lists and download caches are tens to
@@ -96,25 +102,27 @@ class PackageCacheLeftInLayer(Rule):
 
     def check(self, a: Analysis) -> Iterator[Violation]:
         berry = _yarn_berry(a)
+        last_use, later_use = _apt_index_uses(a)
         for st in a.doc.stages:
             if not a.ships(st.index):
                 continue
-            for ins, scope in walk(a.doc, st):
+            for position, (ins, scope) in enumerate(walk(a.doc, st), 1):
                 if ins.keyword != "RUN":
                     continue
                 for left in caches_left(ins, scope.env):
                     if left.kind.key == "yarn" and berry:
                         continue
-                    yield self._report(a, st, ins, scope, left)
+                    # A later RUN installs from the apt lists this RUN fetched: removing them would break it.
+                    used = left.kind.key == "apt" and (last_use[st.index] > position or later_use[st.index])
+                    yield self._report(a, st, ins, scope, left, used)
 
-    def _report(self, a: Analysis, st: Stage, ins: Instruction, scope: Scope, left: LeftCache) -> Violation:
+    def _report(self, a: Analysis, st: Stage, ins: Instruction, scope: Scope, left: LeftCache, still_used: bool) -> Violation:
         kind = left.kind
         cmd = left.command
         label = _label(cmd)
         mount = _mount(kind, scope) if a.settings.cache_mounts else None
         updates = kind.key == "apk" and any(s.action == "update" for s in system_steps(ins))
         ships = "this stage ships in the final image" if a.is_final(st.index) else f"stage `{st.label}` ships in the final image"
-        still_used = _index_still_used(a, st, ins, kind)
         if still_used:
             advice = "A later RUN installs from these lists: update and install in that same RUN (SLIM105), and keep the lists out of its layer there."
         elif mount:
@@ -187,26 +195,20 @@ def _sub_index(cmd: Command) -> int:
     return -1
 
 
-def _index_still_used(a: Analysis, st: Stage, ins: Instruction, kind: CacheKind) -> bool:
-    """A later RUN installs from the index this RUN fetched: removing it would break that install."""
-    # Only apt needs this: ``apk add`` fetches a missing index by itself.
-    if kind.key != "apt" or not any(s.action == "update" for s in system_steps(ins)):
-        return False
-    stages = {st.index}
-    for other in a.doc.stages[st.index + 1 :]:
-        if other.base_stage in stages:
-            stages.add(other.index)
-    after = False
-    for other in a.doc.stages:
-        if other.index not in stages:
-            continue
-        for x in other.instructions[1:]:
-            if x is ins:
-                after = True
-                continue
-            if (after or other.index != st.index) and x.keyword == "RUN" and install_using_existing_index(x, kind.key):
-                return True
-    return False
+def _apt_index_uses(a: Analysis) -> tuple[list[int], list[bool]]:
+    """Per stage: the position of its last RUN installing from apt lists fetched earlier, and
+    whether a stage built on it (directly or not) has such a RUN."""
+    last = [-1] * len(a.doc.stages)
+    for st in a.doc.stages:
+        for position, ins in enumerate(st.instructions):
+            if ins.keyword == "RUN" and install_using_existing_index(ins, "apt") is not None:
+                last[st.index] = position
+    below = [False] * len(a.doc.stages)
+    for st in reversed(a.doc.stages):
+        base = st.base_stage
+        if base is not None and base < st.index:
+            below[base] = below[base] or below[st.index] or last[st.index] >= 0
+    return last, below
 
 
 def _yarn_berry(a: Analysis) -> bool:

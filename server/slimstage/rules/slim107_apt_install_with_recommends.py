@@ -21,6 +21,14 @@ def _configures_recommends(ins: Instruction) -> bool:
     return False
 
 
+def _auto_removed_later(later: tuple[SystemStep, ...]) -> bool:
+    """The RUN purges what it installed with ``--auto-remove`` (or ``autoremove``): the recommends go too."""
+    return any(
+        s.manager == "apt" and s.action == "remove" and (s.subcommand == "autoremove" or "--auto-remove" in s.options or "--autoremove" in s.options)
+        for s in later
+    )
+
+
 class AptInstallWithRecommends(Rule):
     """apt installs recommended packages too, in a stage that ships in the final image.
 
@@ -31,7 +39,14 @@ class AptInstallWithRecommends(Rule):
 
     Builder stages that do not ship are not reported: what they install costs build
     time, not image size, and a recommended package there is sometimes what makes a
-    build work.
+    build work. Nor are installs that the same RUN later purges with `--auto-remove`
+    (build dependencies, as the official images handle them): the recommended packages
+    leave with them.
+
+    On the Docker official images this reports the installs of the servers themselves
+    (`mysql-server`, `mongodb-org`, `postgresql-common`, `locales`...), which their
+    maintainers left with recommends on; that is a choice this rule cannot see, hence
+    the info severity.
 
     ## Why it matters
     By default apt also installs every package the requested ones merely recommend:
@@ -79,14 +94,17 @@ class AptInstallWithRecommends(Rule):
                     continue
                 if found or ins.keyword != "RUN" or not a.ships(st.index):
                     continue
-                for s in system_steps(ins):
+                steps = system_steps(ins)
+                for i, s in enumerate(steps):
                     if s.manager == "apt" and s.action == "install" and s.command.name != "aptitude" and not s.no_recommends:
-                        yield self._report(a, st, s)
+                        if not _auto_removed_later(steps[i + 1 :]):
+                            yield self._report(a, st, s)
             configured[st.index] = found
 
     def _report(self, a: Analysis, st: Stage, s: SystemStep) -> Violation:
         cmd = s.command
-        shown = ", ".join(s.packages[:3]) + (", ..." if len(s.packages) > 3 else "")
+        names = [p.split("=", 1)[0] for p in s.packages]  # without the version pins
+        shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
         message = (
             f"`{s.label}` also installs every package that {shown or 'these packages'} recommend"
             f"{'s' if len(s.packages) == 1 else ''}, into an image that ships: add `--no-install-recommends` "

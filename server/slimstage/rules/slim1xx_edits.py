@@ -1,6 +1,6 @@
 """Facts and edits shared by the SLIM1xx (layer order and caching) rules.
 
-Which copies bring in the whole source, what lies between two instructions, and the
+Which copies bring in the source, which instructions a RUN may move across, and the
 text edits the fixes are made of: a flag added to a RUN, a command appended to a RUN,
 a word inserted after another. Every edit is computed from the model's ranges.
 """
@@ -12,12 +12,13 @@ from typing import Optional
 from ..analysis import Analysis
 from ..analysis.shell import Command
 from ..analysis.stages import copy_sources
-from ..dockerfile.model import Flag, Instruction, Range, Stage
+from ..dockerfile.model import Flag, Instruction, Range
 from .base import Edit
 
 BROAD_SOURCES = frozenset((".", "./", "*", "./*", "/", "./.", "**"))
 
 # Instructions that neither run anything nor change what a RUN sees: a RUN may move across them.
+# (Not COPY: it may bring a file the RUN reads, such as an .npmrc, an apt source list or a patch.)
 INERT = frozenset(("LABEL", "EXPOSE", "HEALTHCHECK", "CMD", "ENTRYPOINT", "STOPSIGNAL", "MAINTAINER"))
 
 
@@ -25,32 +26,20 @@ def is_context_copy(ins: Instruction) -> bool:
     return ins.keyword in ("COPY", "ADD") and ins.flag("from") is None and len(ins.args) >= 2
 
 
+# Folders that hold a project's own code by convention (Maven and Gradle's src, Go's cmd and internal).
+SOURCE_FOLDERS = frozenset(("src", "app", "cmd", "internal"))
+
+
 def is_broad_copy(ins: Instruction) -> bool:
     """A COPY/ADD of the whole build context (``COPY . .``, ``ADD . /app``, ``COPY * ./``)."""
     return is_context_copy(ins) and any(s in BROAD_SOURCES for s in copy_sources(ins))
 
 
-def between(st: Stage, first: Instruction, second: Instruction) -> tuple[Instruction, ...]:
-    """The instructions of ``st`` strictly between ``first`` and ``second``."""
-    items = st.instructions
-    i, j = _index(items, first), _index(items, second)
-    return items[i + 1 : j] if 0 <= i < j else ()
-
-
-def _index(items: tuple[Instruction, ...], ins: Instruction) -> int:
-    for i, x in enumerate(items):
-        if x is ins:
-            return i
-    return -1
-
-
-def movable_across(instructions: tuple[Instruction, ...]) -> bool:
-    """A RUN can move across these without changing what it sees or what it produces.
-
-    A COPY is not one of them: it may bring a file the RUN reads (an ``.npmrc``, an apt
-    source list, a patch a postinstall script applies).
-    """
-    return all(ins.keyword in INERT for ins in instructions)
+def is_source_copy(ins: Instruction) -> bool:
+    """A COPY/ADD that brings the project's code: the whole context, or a conventional source folder (``COPY src ./src``)."""
+    if not is_context_copy(ins):
+        return False
+    return any(s in BROAD_SOURCES or s.strip("/").removeprefix("./").strip("/") in SOURCE_FOLDERS for s in copy_sources(ins))
 
 
 def flag_text(flag: Flag) -> str:
@@ -119,3 +108,14 @@ def listing(items: list[str] | tuple[str, ...]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def removal(a: Analysis, ins: Instruction) -> Range:
+    """The lines of ``ins`` to delete, with one blank line when it stood between two blank lines."""
+    lines = a.doc.lines
+    start, end = ins.start_line, ins.end_line + 1
+    if end >= len(lines):
+        return Range.of(start, 0, ins.end_line, len(lines[ins.end_line]))
+    if start > 0 and not lines[start - 1].strip() and not lines[end].strip() and end + 1 < len(lines):
+        end += 1
+    return Range.of(start, 0, end, 0)
