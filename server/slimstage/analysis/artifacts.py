@@ -10,11 +10,12 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Iterable, Optional
 from weakref import WeakKeyDictionary
 
-from ..dockerfile.model import Instruction, Stage
-from .ecosystems import Command, split_commands
+from ..dockerfile.model import Instruction, Range, Stage
+from .shell import Command, commands
 from .images import expand, parse_ref, stage_image
 from .stages import copy_dest, copy_sources
 
@@ -39,12 +40,16 @@ class Build:
 
     instruction: Instruction
     command: Command
-    ecosystem: str  # go, rust, java, dotnet, c, elixir, swift, haskell, node
+    ecosystem: str  # go, rust, java, dotnet, c, elixir, swift, haskell, node; "make" for make / cmake --build
     label: str  # how a user names it: `go build`, `./gradlew installDist`, `npm run build`
     workdir: str  # where it ran ("" unknown)
     compiled: bool  # the result (binary, jar, assembly) runs without the source
     outputs: tuple[str, ...]  # absolute paths it names (-o, --output, -d, --outDir)
     output_hint: str  # where the tool puts its result by convention, for messages
+
+    @property
+    def range(self) -> Range:
+        return command_range(self.command, self.instruction)
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,15 @@ class Install:
     label: str
     path: Optional[str]  # node_modules or the environment folder; "" = the system site-packages; None = unknown
     includes_dev: bool  # devDependencies / dev groups / test requirements are installed too
+
+    @property
+    def range(self) -> Range:
+        return command_range(self.command, self.instruction)
+
+
+def command_range(cmd: Command, ins: Instruction) -> Range:
+    """Where a command is: its own words when known, else the whole RUN."""
+    return cmd.range if cmd.editable else ins.range
 
 
 @dataclass(frozen=True)
@@ -167,57 +181,61 @@ def _tool(words: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
     return (words[0].rsplit("/", 1)[-1], words[1:]) if words else ("", ())
 
 
-def classify_build(words: tuple[str, ...]) -> Optional[tuple[str, bool, str, list[str], str]]:
+@lru_cache(maxsize=4096)
+def classify_build(words: tuple[str, ...]) -> Optional[tuple[str, bool, str, tuple[str, ...], str]]:
     """(ecosystem, compiled, label, output options, conventional output) for a build command."""
     tool, args = _tool(words)
     sub = args[0] if args else ""
     label = " ".join(words[:3])
     if tool == "go" and sub in ("build", "install"):
-        return "go", True, f"go {sub}", _option(args, "-o"), "the binary (`go build -o`)"
+        return "go", True, f"go {sub}", tuple(_option(args, "-o")), "the binary (`go build -o`)"
     if tool == "cargo" and sub in ("build", "install"):
-        roots = [r.rstrip("/") + "/bin" for r in _option(args, "--root")]
+        roots = tuple(r.rstrip("/") + "/bin" for r in _option(args, "--root"))
         return "rust", True, f"cargo {sub}", roots, "target/release/<binary>"
     if tool in ("mvn", "mvnw") and any(g in _MAVEN_GOALS for g in args if not g.startswith("-")):
-        return "java", True, " ".join(words[:1] + tuple(g for g in args if not g.startswith("-"))[:2]), [], "target/*.jar"
+        return "java", True, " ".join(words[:1] + tuple(g for g in args if not g.startswith("-"))[:2]), (), "target/*.jar"
     if tool in ("gradle", "gradlew"):
         tasks = [t.rsplit(":", 1)[-1] for t in args if not t.startswith("-")]
         if any(t in _GRADLE_TASKS for t in tasks):
             hint = "build/install/<project>/" if "installDist" in tasks else "build/libs/*.jar"
-            return "java", True, " ".join(words[:1] + tuple(t for t in args if not t.startswith("-"))[:2]), [], hint
+            return "java", True, " ".join(words[:1] + tuple(t for t in args if not t.startswith("-"))[:2]), (), hint
     if tool == "dotnet" and sub in ("publish", "build"):
-        return "dotnet", True, f"dotnet {sub}", _option(args, "-o", "--output"), "the `dotnet publish -o` folder"
+        return "dotnet", True, f"dotnet {sub}", tuple(_option(args, "-o", "--output")), "the `dotnet publish -o` folder"
     if tool == "javac":
-        return "java", True, "javac", _option(args, "-d"), "the classes (`javac -d`)"
+        return "java", True, "javac", tuple(_option(args, "-d")), "the classes (`javac -d`)"
     if tool in _C_COMPILERS and "-o" in args:
-        return "c", True, tool, _option(args, "-o"), "the binary"
+        return "c", True, tool, tuple(_option(args, "-o")), "the binary"
     if tool == "make" or (tool == "cmake" and "--build" in args):
-        return "c", True, " ".join(words[:2]), [], "the binary"
+        # Often a task runner too: it counts as compiling only where a compiler is (the rules check).
+        return "make", False, " ".join(words[:2]), (), "the binary"
     if tool == "mix" and sub in ("release", "compile"):
-        return "elixir", True, f"mix {sub}", [], "_build/<env>/rel/<app>/"
+        return "elixir", True, f"mix {sub}", (), "_build/<env>/rel/<app>/"
     if tool == "swift" and sub == "build":
-        return "swift", True, "swift build", [], ".build/release/<product>"
+        return "swift", True, "swift build", (), ".build/release/<product>"
     if tool in ("stack", "cabal") and sub in ("build", "install"):
-        return "haskell", True, f"{tool} {sub}", _option(args, "--local-bin-path", "--installdir"), "the installed binary"
+        return "haskell", True, f"{tool} {sub}", tuple(_option(args, "--local-bin-path", "--installdir")), "the installed binary"
     # Node: a bundler or compiler, or a package script called build.
     if tool in ("npm", "pnpm", "bun", "yarn"):
         script = args[1] if sub == "run" and len(args) > 1 else ("" if sub == "run" else sub)
         if tool in ("npm", "bun") and sub != "run":
             script = ""
         if script.startswith("build"):
-            return "node", False, " ".join(words[: 3 if sub == "run" else 2]), [], "dist/ or build/ (wherever the build script writes)"
+            return "node", False, " ".join(words[: 3 if sub == "run" else 2]), (), "dist/ or build/ (wherever the build script writes)"
         return None
     if tool in _NODE_BUILD_TOOLS and (tool in ("tsc", "webpack", "esbuild", "rollup", "parcel") or sub == "build"):
-        return "node", False, label, _option(args, "--outDir", "--outdir", "--out-dir", "-o"), "dist/ or build/"
+        return "node", False, label, tuple(_option(args, "--outDir", "--outdir", "--out-dir", "-o")), "dist/ or build/"
     return None
 
 
 # -- installs ---------------------------------------------------------------------------------
 
+_PYTHON_TOOL = re.compile(r"^(pip\d?(\.\d+)?|python[\d.]*|pypy\d?|uv|poetry|pdm|pipenv|virtualenv)$")
 _NODE_PROD_FLAGS = frozenset(("--production", "--prod", "-P", "--only=production", "--only=prod", "--omit=dev", "--production=true"))
 _DEV_REQUIREMENTS = re.compile(r"(^|[/_.-])(dev|develop|development|test|tests|testing|lint|ci)([/_.-]|$)", re.I)
 _NODE_ENV_PROD = re.compile(r"(^|\s)NODE_ENV=[\"']?production\b")
 
 
+@lru_cache(maxsize=4096)
 def _node_install(words: tuple[str, ...]) -> Optional[str]:
     tool, args = _tool(words)
     sub = args[0] if args else ""
@@ -240,11 +258,12 @@ def _node_dev(cmd: Command, env: dict[str, Optional[str]]) -> bool:
     words = cmd.words
     if any(w == "--omit" and i + 1 < len(words) and words[i + 1] == "dev" for i, w in enumerate(words)):
         return False
-    if _NODE_ENV_PROD.search(cmd.text) or env.get("NODE_ENV") == "production":
+    if cmd.env_value("NODE_ENV") == "production" or _NODE_ENV_PROD.search(cmd.text) or env.get("NODE_ENV") == "production":
         return False
     return True
 
 
+@lru_cache(maxsize=4096)
 def _is_node_prune(words: tuple[str, ...]) -> bool:
     tool, args = _tool(words)
     if tool in ("npm", "pnpm") and args[:1] == ("prune",):
@@ -364,12 +383,11 @@ class _Walk:
             self._run(ins)
 
     def _run(self, ins: Instruction) -> None:
-        workdir = self.workdir
-        for cmd in split_commands(ins):
+        for cmd in commands(ins):
             words = cmd.words
-            if words[:1] == ("cd",):
-                workdir = join(workdir, words[1]) if len(words) > 1 else ""
+            if not words or words[0] == "cd":
                 continue
+            workdir = self.workdir if cmd.cwd == "" else (join(self.workdir, cmd.cwd) if cmd.cwd else "")
             build = classify_build(words)
             if build is not None:
                 eco, compiled, label, outputs, hint = build
@@ -387,6 +405,8 @@ class _Walk:
                 self.installs = [
                     Install(i.instruction, i.command, i.ecosystem, i.label, i.path, False) if i.path == path else i for i in self.installs
                 ]
+                continue
+            if not _PYTHON_TOOL.match(cmd.name) and words[0] not in ("npx", "pnpx", "bunx"):
                 continue
             venv = _venv_created(words, workdir)
             if venv:

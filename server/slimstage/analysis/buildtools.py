@@ -1,7 +1,8 @@
 """Build-only OS packages (compilers, headers, build systems) a RUN installs, and whether
 the same RUN removes them again.
 
-Covers apt-get/apt, apk, yum/dnf/microdnf/tdnf and zypper. A package counts as removed
+Reads the package-manager steps ``packages.py`` finds (apt, apk, dnf/yum/microdnf/tdnf,
+zypper) and decides which installed packages are build-only. A package counts as removed
 when a later command of the same RUN removes it by name (or its ``apk add --virtual``
 group), or when the RUN marks everything it installed as automatic (``apt-mark auto``)
 and then purges automatic packages, the pattern the official images use. Package lists
@@ -14,8 +15,9 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from ..dockerfile.model import Instruction
-from .ecosystems import Command, split_commands
+from ..dockerfile.model import Instruction, Range
+from .packages import SystemStep, system_steps
+from .shell import Command, commands
 
 COMPILERS = frozenset(
     (
@@ -43,11 +45,19 @@ def kind_of(package: str) -> Optional[str]:
 @dataclass(frozen=True)
 class OsInstall:
     instruction: Instruction
-    command: Command
-    manager: str  # apt | apk | yum | zypper
-    packages: tuple[str, ...]  # as written (variables left out)
+    step: SystemStep
+    packages: tuple[str, ...]  # as written (computed lists left out)
     group: str  # apk --virtual name, "" if none
     kept: tuple[str, ...]  # build-only packages the same RUN does not remove
+
+    @property
+    def command(self) -> Command:
+        return self.step.command
+
+    @property
+    def range(self) -> Range:
+        cmd = self.step.command
+        return cmd.range if cmd.editable else self.instruction.range
 
     @property
     def kept_tools(self) -> tuple[str, ...]:
@@ -55,94 +65,52 @@ class OsInstall:
         return tuple(p for p in self.kept if kind_of(p) in ("compiler", "headers"))
 
 
-_INSTALL = {
-    "apt-get": ("apt", ("install",)),
-    "apt": ("apt", ("install",)),
-    "aptitude": ("apt", ("install",)),
-    "apk": ("apk", ("add",)),
-    "yum": ("yum", ("install",)),
-    "dnf": ("yum", ("install",)),
-    "microdnf": ("yum", ("install",)),
-    "tdnf": ("yum", ("install",)),
-    "zypper": ("zypper", ("install", "in")),
-}
-_REMOVE = {
-    "apt": ("purge", "remove", "autoremove", "autopurge"),
-    "apk": ("del",),
-    "yum": ("remove", "erase", "autoremove"),
-    "zypper": ("remove", "rm"),
-}
-_TAKES_VALUE = frozenset(("-o", "-t", "--virtual", "--repository", "-X", "--setopt", "--enablerepo", "--disablerepo", "-c", "--option"))
+def _family(manager: str) -> str:
+    return manager if manager in ("apt", "apk", "zypper") else "rpm"
 
 
-def _operands(words: tuple[str, ...]) -> tuple[list[str], dict[str, str]]:
-    """Positional operands (past the subcommand) and the options that take a value."""
-    out: list[str] = []
-    opts: dict[str, str] = {}
-    skip = ""
-    for w in words:
-        if skip:
-            opts[skip] = w
-            skip = ""
-            continue
-        if w.startswith("-"):
-            name, sep, value = w.partition("=")
-            if name in _TAKES_VALUE and not sep:
-                skip = name
-            elif sep:
-                opts[name] = value
-            continue
-        out.append(w)
-    return out, opts
-
-
-def _manager(words: tuple[str, ...]) -> tuple[str, str, list[str], dict[str, str]]:
-    tool = words[0].rsplit("/", 1)[-1] if words else ""
-    if tool not in _INSTALL:
-        return "", "", [], {}
-    manager = _INSTALL[tool][0]
-    operands, opts = _operands(words[1:])
-    if not operands:
-        return manager, "", [], opts
-    return manager, operands[0], operands[1:], opts
+def _group(step: SystemStep) -> str:
+    """The name of an ``apk add --virtual NAME`` group."""
+    if step.manager != "apk":
+        return ""
+    words = step.command.words
+    for i, w in enumerate(words):
+        if w in ("--virtual", "-t") and i + 1 < len(words):
+            return words[i + 1]
+        if w.startswith("--virtual="):
+            return w.split("=", 1)[1]
+    return ""
 
 
 def os_installs(ins: Instruction) -> list[OsInstall]:
     """The OS package installs of a RUN, each with the build-only packages it leaves installed."""
-    if ins.keyword != "RUN":
+    steps = system_steps(ins)
+    if not steps:
         return []
-    commands = split_commands(ins)
+    cmds = commands(ins)
     out: list[OsInstall] = []
-    for i, cmd in enumerate(commands):
-        manager, sub, operands, opts = _manager(cmd.words)
-        if not manager or sub not in _INSTALL[cmd.words[0].rsplit("/", 1)[-1]][1]:
+    for i, step in enumerate(steps):
+        if step.action != "install":
             continue
-        packages = tuple(p for p in operands if "$" not in p and not p.startswith(("/", "./", "http")))
-        group = (opts.get("--virtual") or opts.get("-t", "")) if manager == "apk" else ""
-        removed = _removed_later(commands[i + 1 :], manager)
+        packages = tuple(p for p in step.packages if "$" not in p and "`" not in p and p not in step.local_files)
+        group = _group(step)
+        at = next((j for j, c in enumerate(cmds) if c is step.command), len(cmds))
+        later = cmds[at + 1 :]
+        removed = _removed_later(later, steps[i + 1 :], _family(step.manager))
         kept = tuple(p for p in packages if kind_of(p) and not _is_removed(p, group, removed))
-        out.append(OsInstall(ins, cmd, manager, packages, group, kept))
+        out.append(OsInstall(ins, step, packages, group, kept))
     return out
 
 
-def _removed_later(commands: list[Command], manager: str) -> set[str]:
-    """Names removed by later commands; ``*`` when everything installed is purged."""
+def _removed_later(cmds: tuple[Command, ...] | list[Command], steps: tuple[SystemStep, ...], family: str) -> set[str]:
+    """Names removed by later commands of the RUN; ``*`` when everything installed is purged."""
+    marked_auto = any(c.name == "apt-mark" and c.words[1:2] == ("auto",) for c in cmds)
     removed: set[str] = set()
-    marked_auto = False
-    for cmd in commands:
-        words = cmd.words
-        tool = words[0].rsplit("/", 1)[-1] if words else ""
-        if tool == "apt-mark" and len(words) > 1 and words[1] == "auto":
-            marked_auto = True
+    for step in steps:
+        if step.action != "remove" or _family(step.manager) != family:
             continue
-        if tool not in _INSTALL or _INSTALL[tool][0] != manager:
-            continue
-        operands, _ = _operands(words[1:])
-        if not operands or operands[0] not in _REMOVE.get(manager, ()):
-            continue
-        names = operands[1:]
-        removed.update(n.split("=", 1)[0].lower() for n in names)
-        auto = operands[0] in ("autoremove", "autopurge") or "--auto-remove" in words or "--autoremove" in words
+        removed.update(p.split("=", 1)[0].lower() for p in step.packages)
+        auto = step.subcommand in ("autoremove", "autopurge") or "--auto-remove" in step.options or "--autoremove" in step.options
         if auto and marked_auto:
             removed.add("*")
     return removed

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Iterable
 from ..dockerfile.model import Instruction
 from .artifacts import WHOLE_CONTEXT, classify_build, stage_facts
 from .dockerignore import Dockerignore, clean_path
-from .ecosystems import split_commands
+from .shell import commands
 from .stages import copy_sources
 
 if TYPE_CHECKING:
@@ -111,8 +111,10 @@ def build_needs(a: "Analysis") -> BuildNeeds:
             (installs if step.kind in ("deps", "prefetch") else builds).add(eco)
             if step.kind == "build":
                 installs.add(eco)  # a build downloads what nothing fetched before
-        for cmd in split_commands(ins):
-            if cmd.words[0] == "git" or _READS_GIT.search(cmd.text):
+        for cmd in commands(ins):
+            if not cmd.words:
+                continue
+            if cmd.name == "git" or _READS_GIT.search(cmd.text):
                 reads_git = True
             built = classify_build(cmd.words)
             if built is not None:

@@ -16,7 +16,7 @@ ROOTS = frozenset(("/", "/.", "/*", "/./"))
 
 def _is_scratch_stage(a: Analysis, st: Stage) -> bool:
     """A stage that starts from scratch holds only what it copied in: its root is its artifacts."""
-    root = a.graph.root_image(st.index)
+    root = stage_image(a, st.index) or a.graph.root_image(st.index)
     return root.strip().lower() == "scratch"
 
 

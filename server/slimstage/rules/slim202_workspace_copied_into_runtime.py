@@ -16,10 +16,6 @@ def _words(ins: Instruction) -> str:
     return " ".join(w.text for w in ins.args)
 
 
-def _where(build: Build) -> object:
-    return build.command.range if build.command.start >= 0 else build.instruction.range
-
-
 class WorkspaceCopiedIntoRuntime(Rule):
     """The final image takes the whole source, or a builder stage's whole workspace, when only the build output is needed.
 
@@ -107,10 +103,10 @@ class WorkspaceCopiedIntoRuntime(Rule):
         )
         related = [
             Related(copy.instruction.range, f"the whole build context is copied into `{copy.dest}` here"),
-            Related(_where(build), f"`{build.label}` builds here"),  # type: ignore[arg-type]
+            Related(build.range, f"`{build.label}` builds here"),
         ]
         if dev:
-            related.append(Related(_where_install(dev[0]), f"`{dev[0].label}` installs the devDependencies too"))  # type: ignore[arg-type]
+            related.append(Related(dev[0].range, f"`{dev[0].label}` installs the devDependencies too"))
         return self.violation(e.instruction.range, message, related)
 
     def _source(self, a: Analysis, e: Edge, build: Build) -> Iterator[Violation]:
@@ -128,11 +124,7 @@ class WorkspaceCopiedIntoRuntime(Rule):
             "Copy only the files the runtime reads (configuration, templates, static assets)."
         )
         related = (
-            Related(_where(build), f"`{build.label}` compiles the source here"),  # type: ignore[arg-type]
+            Related(build.range, f"`{build.label}` compiles the source here"),
             Related(e.instruction.range, "the build result is copied into the final image here"),
         )
         yield self.violation(ins.range, message, related)
-
-
-def _where_install(install) -> object:
-    return install.command.range if install.command.start >= 0 else install.instruction.range

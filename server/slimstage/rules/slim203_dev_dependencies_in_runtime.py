@@ -119,7 +119,6 @@ class DevDependenciesInRuntime(Rule):
             f"where `{install.label}` also installed {what}: they ship in the final image. "
             f"Install only the production set there: {_PRODUCTION_INSTALL.get(tool, 'leave the dev packages out')}."
         )
-        where = install.command.range if install.command.start >= 0 else install.instruction.range
-        return self.violation(e.instruction.range, message, [Related(where, f"`{install.label}` installs {what} too")])
+        return self.violation(e.instruction.range, message, [Related(install.range, f"`{install.label}` installs {what} too")])
 
 

@@ -7,7 +7,7 @@ from typing import Iterator, Optional
 
 from ..analysis import Analysis
 from ..analysis.artifacts import Build, context_builds, stage_facts
-from ..analysis.buildtools import os_installs
+from ..analysis.buildtools import kind_of, os_installs
 from ..analysis.images import display_image, full_variant_ecosystem, runtime_suggestion, size_note, stage_image, toolchain_of
 from ..analysis.runtime import runs_service
 from ..dockerfile.model import Range
@@ -42,7 +42,9 @@ class SingleStageToolchainBuild(Rule):
     Flags the `FROM` of a Dockerfile with one stage when that stage builds:
 
     - it copies the build context and compiles it (`go build`, `cargo build`, `mvn
-      package`, `gradle build`, `dotnet publish`, `make`, `mix release`, `npm run build`...);
+      package`, `gradle build`, `dotnet publish`, `mix release`, `npm run build`...;
+      `make` only where a compiler is installed or in the base image, since `make` is
+      often just a task runner);
     - it starts from a toolchain image (`golang`, `rust`, `maven`, `gradle`, a JDK,
       `mcr.microsoft.com/dotnet/sdk`, `gcc`...) and compiles with that toolchain, and the
       image starts a program of its own;
@@ -57,6 +59,14 @@ class SingleStageToolchainBuild(Rule):
     to hold their tools).
 
     The "Convert to multi-stage" action is offered on this finding.
+
+    On the official images corpus it reports the owncloud images of that time, which keep
+    the `-dev` packages their PHP extensions were compiled against (the php images they
+    build on purge theirs, and are not reported); the django `onbuild` images, which keep
+    gcc and the database headers; the bashbrew tool image, which keeps `golang-go`; the
+    hello-world build image, which compiles in place; and httpd, which keeps
+    `libapr1-dev` on purpose so images built from it can compile modules with `apxs`. In
+    such an intended toolchain image, suppress with `# slimstage ignore=SLIM301`.
 
     ## Why it matters
     Everything needed to build ships in the image: the toolchain (a `golang` image is
@@ -111,8 +121,13 @@ class SingleStageToolchainBuild(Rule):
 
     def _evidence(self, a: Analysis, image: str) -> Optional[_Evidence]:
         facts = stage_facts(a, 0)
+        installs = [i for ins in a.doc.stages[0].find("RUN") for i in os_installs(ins)]
+        has_compiler = toolchain_of(image) == "c" or full_variant_ecosystem(image) is not None or any(
+            kind_of(p) == "compiler" for i in installs for p in i.packages
+        )
         for _, build in context_builds(facts):
-            return self._build(build)
+            if build.ecosystem != "make" or has_compiler:
+                return self._build(build)
         service = runs_service(a)
         toolchain = toolchain_of(image)
         if toolchain and toolchain != "c" and service:
@@ -123,28 +138,25 @@ class SingleStageToolchainBuild(Rule):
             build = next((b for b in facts.builds if b.ecosystem == "node"), None)
             if build is not None:
                 return self._build(build)
-            for ins in a.doc.stages[0].find("RUN"):
-                for install in os_installs(ins):
-                    kept = install.kept_tools
-                    if kept:
-                        where = install.command.range if install.command.start >= 0 else ins.range
-                        return _Evidence("tools", "c", ", ".join(f"`{p}`" for p in kept[:4]), where)
+            for install in installs:
+                kept = install.kept_tools
+                if kept:
+                    return _Evidence("tools", "c", ", ".join(f"`{p}`" for p in kept[:4]), install.range)
         return None
 
     @staticmethod
     def _build(build: Build) -> _Evidence:
-        where = build.command.range if build.command.start >= 0 else build.instruction.range
-        return _Evidence("build", build.ecosystem, f"`{build.label}`", where)
+        return _Evidence("build", build.ecosystem, f"`{build.label}`", build.range)
 
     @staticmethod
     def _related(e: _Evidence) -> str:
         return f"{e.what} builds here" if e.kind == "build" else f"{e.what} installed here and not removed"
 
     def _message(self, a: Analysis, image: str, e: _Evidence) -> str:
-        ecosystem = e.ecosystem
+        ecosystem = "c" if e.ecosystem == "make" else e.ecosystem
         if e.kind == "tools":
             return (
-                f"This single-stage build installs {e.what} for building and never removes them: they ship in the image. "
+                f"This single-stage build installs {e.what} for building and does not remove them in the same RUN: they ship in the image. "
                 "Build in a stage of its own and copy only what it produced (a binary, wheels, a virtualenv, node_modules, "
                 "extensions) into the runtime stage, or remove them in the RUN that uses them."
             )

@@ -71,8 +71,7 @@ class BuildToolsInFinalImage(Rule):
                     f"{'it' if len(install.kept) == 1 else 'them'} in {where} and copy the result here, installing only the runtime libraries."
                 )
                 related = [Related(builder.from_instruction.range, f"stage `{builder.label}` builds")] if builder is not None else []
-                rng = install.command.range if install.command.start >= 0 else ins.range
-                yield self.violation(rng, message, related, None, packages=list(install.kept))
+                yield self.violation(install.range, message, related, None, packages=list(install.kept))
 
     @staticmethod
     def _builder(a: Analysis) -> Optional[Stage]:

@@ -38,7 +38,9 @@ class FinalImageRunsAsRoot(Rule):
     `microservices-demo` is reported for every service except `cartservice` (`USER
     1000`): the demo sets `runAsNonRoot` and `runAsUser: 1000` in its Kubernetes
     manifests instead, which a Dockerfile cannot see. Where the orchestrator always sets
-    the user, suppress with `# slimstage ignore=SLIM403`.
+    the user, suppress with `# slimstage ignore=SLIM403`. Among the official images, only
+    two tool images that copy their whole repository in (the docs push tool and the
+    hello-world build image) are reported: both do run as root.
 
     ## Why it matters
     A process running as root in a container is root on the files it can reach: a
