@@ -40,7 +40,7 @@ HEREDOC_KEYWORDS = frozenset(("RUN", "COPY", "ADD"))
 JSON_KEYWORDS = frozenset(("RUN", "CMD", "ENTRYPOINT", "COPY", "ADD", "VOLUME", "SHELL"))
 NO_ARGS_OK = frozenset()  # every instruction needs arguments
 
-_DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$")
+_DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$", re.ASCII)  # Go regexp: \s is ASCII only
 _KNOWN_DIRECTIVES = frozenset(("syntax", "escape", "check"))
 _HEREDOC_WORD = re.compile(r"^(\d*)<<(-?)([^<]*)$")
 _WS = " \t\v\f\r"
@@ -161,7 +161,7 @@ class _Parser:
     def read_directives(self) -> None:
         seen: set[str] = set()
         for n, raw in enumerate(self.lines):
-            m = _DIRECTIVE.match(raw.lstrip(_WS))
+            m = _DIRECTIVE.match(raw.lstrip(_SPACE))
             if not m:
                 return
             name, value = m.group(1).lower(), m.group(2)
