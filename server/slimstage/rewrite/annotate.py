@@ -25,7 +25,7 @@ def comment_lines(name: str, explanation: str) -> list[str]:
     lines = textwrap.wrap(f"{name}: {text}", width=WIDTH - 2, break_long_words=False, break_on_hyphens=False)
     if len(lines) > MAX_LINES:
         lines = lines[:MAX_LINES]
-        lines[-1] = lines[-1].rstrip(".,;: ") + " ..."
+        lines[-1] = textwrap.shorten(lines[-1] + " and more", width=WIDTH - 2, placeholder=" ...")
     return ["# " + line for line in lines]
 
 

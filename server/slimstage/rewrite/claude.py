@@ -69,11 +69,23 @@ class Reply:
     stop_reason: str
 
 
+def _import_and_warm() -> Any:
+    sdk = importlib.import_module("anthropic")
+    # The SDK imports its HTTP stack and builds its response models on first use; doing
+    # that here keeps the first request from blocking the event loop for most of a second.
+    sdk.AsyncAnthropic(api_key="warm-up", base_url="http://127.0.0.1:9")
+    sdk.types.Message.model_validate(
+        {"id": "m", "type": "message", "role": "assistant", "model": "m", "content": [{"type": "tool_use", "id": "t", "name": "n", "input": {}}],
+         "stop_reason": "tool_use", "stop_sequence": None, "usage": {"input_tokens": 0, "output_tokens": 0}}
+    )
+    return sdk
+
+
 async def load_sdk() -> Any:
     """Import anthropic in a worker thread (once), keeping the event loop free meanwhile."""
     global _sdk
     if _sdk is None:
-        _sdk = await asyncio.to_thread(importlib.import_module, "anthropic")
+        _sdk = await asyncio.to_thread(_import_and_warm)
     return _sdk
 
 
@@ -209,7 +221,7 @@ class ClaudeSession:
 
     async def __aenter__(self) -> "ClaudeSession":
         self._sdk = await load_sdk()
-        self._client = _client(self._sdk, self.config)
+        self._client = await asyncio.to_thread(_client, self._sdk, self.config)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -234,6 +246,8 @@ class ClaudeSession:
             raise
         except Exception as exc:
             raise explain_error(sdk, exc, self.config) from None
+        if not isinstance(getattr(message, "content", None), list):  # a 200 whose body is not a message (HTML, `{}`...)
+            raise ClaudeError("server", f"The Claude API sent an answer slimstage could not read: not a message ({type(message).__name__}).")
         self.messages.append({"role": "assistant", "content": [_block(b) for b in message.content]})
         if message.stop_reason == "max_tokens":
             raise ClaudeError(

@@ -19,7 +19,7 @@ from pathlib import Path
 from .. import settings as settings_mod
 from ..cli import EXIT_DECLINED, EXIT_ERROR, EXIT_OK, UsageError, read_file, settings_from_args
 from .conversion import Job, choose_engine, convert
-from .report import headline, plain
+from .report import plain
 from .result import Converted, Declined, Failed
 
 
@@ -62,10 +62,9 @@ def run_convert(args: argparse.Namespace) -> int:
 
     path = Path(args.path)
     text, problem = read_file(path)
-    if text is None:
-        raise UsageError(problem or f"{path}: cannot read")
-    if problem:
-        print(f"slimstage: {problem}", file=sys.stderr)
+    if text is None or problem:
+        # Text that did not decode cleanly would not be written back byte for byte: refuse.
+        raise UsageError((problem or f"{path}: cannot read") + ("; not converted" if text is not None else ""))
     settings = settings_from_args(args, path)
     api_key = settings_mod.api_key(settings)
     requested = getattr(args, "engine", None)

@@ -26,6 +26,7 @@ from .result import Converted, Declined, Failed, Outcome, Proposal, StageNote
 from .validate import validate
 
 Progress = Callable[[str], None]
+MAX_SEND_CHARS = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,8 @@ async def convert(job: Job, progress: Progress = _silent) -> Outcome:
     original = parse(job.text)
     baseline = lint(original, job.settings, job.context)
     if job.engine == "claude" and job.api_key:
+        if len(job.text) > MAX_SEND_CHARS:
+            return Failed(f"the Dockerfile is larger than the {MAX_SEND_CHARS // 1024} KB slimstage sends to Claude.", "claude", "input", job.notes)
         return await _with_claude(job, original, baseline, progress)
     return _with_planner(job, original, baseline, progress)
 
@@ -67,6 +70,7 @@ def _accept(job: Job, original: Dockerfile, baseline: LintResult, proposal: Prop
     if not v.ok:
         return v, None
     assert v.doc is not None
+    kept = _kept_findings(v.result)
     return v, Converted(
         text=text,
         engine=engine,
@@ -74,10 +78,22 @@ def _accept(job: Job, original: Dockerfile, baseline: LintResult, proposal: Prop
         summary=proposal.summary,
         changes=v.changes,
         estimate=estimate(original, v.doc),
-        notes=job.notes + proposal.notes + extra_notes,
+        notes=job.notes + proposal.notes + extra_notes + kept,
         attempts=attempts,
         declared_changes=proposal.contract_changes,
     )
+
+
+def _kept_findings(result: Optional[LintResult]) -> tuple[str, ...]:
+    """Layer-order and copy findings the rewrite still has (the original had them too)."""
+    if result is None:
+        return ()
+    out: list[str] = []
+    for v in result.violations:
+        if v.code.startswith(("SLIM1", "SLIM2")) and not any(n.startswith(v.code) for n in out):
+            fix = "; it has a quick fix" if v.fix is not None else ""
+            out.append(f"{v.code} ({v.name}) is still reported, as it was on the original{fix}.")
+    return tuple(out)
 
 
 def _with_planner(job: Job, original: Dockerfile, baseline: LintResult, progress: Progress) -> Outcome:
@@ -136,7 +152,7 @@ async def _with_claude(job: Job, original: Dockerfile, baseline: LintResult, pro
                         problems = list(v.problems)
                 if attempt < attempts:
                     progress(f"Retrying: {len(problems)} problem{'s' if len(problems) != 1 else ''}")
-                    session.reject(problems)
+                    session.reject([redaction.apply(p) for p in problems])  # problems quote the restored text
     except ClaudeError as exc:
         return Failed(exc.message, "claude", exc.kind, notes)
     if problems and problems[0].startswith("the answer held no Dockerfile"):

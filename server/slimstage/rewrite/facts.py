@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ..analysis import Analysis
-from ..analysis.ecosystems import PackageStep, classify, split_commands
+from ..analysis.ecosystems import Command, PackageStep, classify, split_commands
 from ..analysis.images import ImageRef, parse_ref, toolchain_of
 from ..analysis.stages import copy_dest, copy_sources
-from ..dockerfile.model import Dockerfile, Instruction
+from ..dockerfile.model import Dockerfile, Instruction, Range
 from .contract import Contract, contract_of
 
 # Instructions that shape the running container, copied to the runtime stage as written.
@@ -43,7 +43,7 @@ _ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 class Cmd:
     """One shell command of a RUN, placed in a phase."""
 
-    kind: str  # os-update, os-install, os-clean, tool, deps, prefetch, build, script, user, cleanup, noop
+    kind: str  # os-update, os-install, os-clean, tool, deps, prefetch, build, script, user, cleanup (dropped), noop, unknown
     text: str  # as written, with its VAR=value prefixes
     words: tuple[str, ...]  # without the prefixes
     step: Optional[PackageStep] = None
@@ -166,14 +166,16 @@ def _apt_packages(words: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(pkgs)
 
 
-def classify_command(words: tuple[str, ...], text: str, eco_hint: str) -> Cmd:
-    """Which phase one shell command belongs to."""
-    from ..analysis.ecosystems import Command
-    from ..dockerfile.model import Range
+_SAFE_TO_DROP = ("/var/lib/apt/lists", "/var/cache/apk", "/var/cache/apt", "/tmp/", "/root/.cache", "/root/.npm", "/usr/local/share/.cache")
 
+
+def classify_command(words: tuple[str, ...], text: str, workdir: str = "/", folders: frozenset[str] = frozenset()) -> Cmd:
+    """Which phase one shell command belongs to (``unknown`` when the planner cannot place it)."""
     w = _strip_assignments(words)
     if not w:
         return Cmd("noop", text, w)
+    if re.search(r"(?<![<>=-])>|<(?![<(])", text):
+        return Cmd("unknown", text, w)  # writes or reads a file: the planner cannot tell what for
     tool = w[0].rsplit("/", 1)[-1]
     sub = w[1] if len(w) > 1 else ""
     if tool in ("apt-get", "apt"):
@@ -194,9 +196,9 @@ def classify_command(words: tuple[str, ...], text: str, eco_hint: str) -> Cmd:
         return Cmd("unknown", text, w)
     if tool == "rm":
         targets = [x for x in w[1:] if not x.startswith("-")]
-        if targets and all(t.startswith(("/var/lib/apt/lists", "/var/cache/apk", "/var/cache/apt", "/tmp/")) for t in targets):
+        if targets and all(t.startswith(_SAFE_TO_DROP) for t in targets):
             return Cmd("os-clean", text, w)
-        return Cmd("cleanup", text, w)
+        return Cmd("unknown", text, w)
     step = classify(Command(tuple(words[len(words) - len(w):]), text, 0, len(text), Range.of(0, 0, 0, 0)))
     if step is not None:
         kind = step.kind
@@ -231,7 +233,11 @@ def classify_command(words: tuple[str, ...], text: str, eco_hint: str) -> Cmd:
     if tool in _USER_TOOLS:
         return Cmd("user", text, w)
     if tool == "mkdir":
-        return Cmd("mkdir", text, w)
+        targets = [posixpath.normpath(posixpath.join(workdir, x)) for x in w[1:] if not x.startswith("-")]
+        known = folders | {workdir}
+        if targets and all(any(f == t or f.startswith(t.rstrip("/") + "/") for f in known) for t in targets):
+            return Cmd("noop", text, w)  # a project folder, which WORKDIR creates anyway
+        return Cmd("unknown", text, w)
     if tool in _NOOP and (tool not in ("node", "python", "python3", "java", "go", "cargo", "dotnet") or sub in ("--version", "-v", "version")):
         return Cmd("noop", text, w)
     return Cmd("unknown", text, w)
@@ -294,6 +300,12 @@ def extract(a: Analysis) -> SourceFacts:
             phases.append(Phase(text, before))
         pending_env.clear()
 
+    folders: set[str] = set()  # every WORKDIR the stage uses
+    wd = "/"
+    for ins in st.find("WORKDIR"):
+        wd = posixpath.normpath(posixpath.join(wd, ins.text.strip() or "."))
+        folders.add(wd)
+    folders_frozen = frozenset(folders)
     for ins in st.instructions[1:]:
         k = ins.keyword
         if k == "WORKDIR":
@@ -323,7 +335,7 @@ def extract(a: Analysis) -> SourceFacts:
             flush("copy")
         elif k == "RUN":
             mounts = tuple(f"--mount={f.value}" for f in ins.flags_named("mount") if f.value)
-            cmds = [classify_command(c.words, c.text, eco) for c in split_commands(ins)]
+            cmds = [classify_command(c.words, c.text, workdir, folders_frozen) for c in split_commands(ins)]
             if ins.is_json and len(ins.args) >= 3 and ins.args[1].text == "-c":
                 cmds = cmds[1:]  # the script inside ["sh", "-c", "..."] was split too
             if ins.heredocs and any(h.body.strip() for h in ins.heredocs) and not cmds:

@@ -21,7 +21,7 @@ from .recipes import Decline, recipes, render
 from .result import Declined, Proposal, StageNote
 
 ENGINE = "offline"
-SUPPORTED = "Node.js (npm, yarn, pnpm), Python (pip, poetry, uv), Go, Java (Maven, Gradle), Rust (cargo) and .NET"
+SUPPORTED = "Node.js, Python, Go, Java, Rust or .NET"
 
 
 def propose(
@@ -51,10 +51,7 @@ def propose(
     recipe = recipes().get(facts.ecosystem)
     if recipe is None:
         what = f"{facts.base}" + (f" with {', '.join(facts.tools)}" if facts.tools else "")
-        return Declined(
-            (f"no application build the planner knows was found ({what}); it converts {SUPPORTED} projects",),
-            ENGINE,
-        )
+        return Declined((f"no {SUPPORTED} application build found ({what})",), ENGINE)
     if facts.unsupported:
         return Declined(facts.unsupported[:8], ENGINE)
     try:

@@ -119,8 +119,15 @@ def tool() -> dict[str, Any]:
     }
 
 
+MAX_FINDINGS = 40
+
+
 def _findings(violations: Iterable[Violation]) -> list[str]:
-    return [f"- line {v.range.start.line + 1}: {v.code} ({v.severity}) {v.message}" for v in violations]
+    items = list(violations)
+    out = [f"- line {v.range.start.line + 1}: {v.code} ({v.severity}) {v.message}" for v in items[:MAX_FINDINGS]]
+    if len(items) > MAX_FINDINGS:
+        out.append(f"- ... and {len(items) - MAX_FINDINGS} more")
+    return out
 
 
 def user_message(

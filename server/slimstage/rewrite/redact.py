@@ -2,8 +2,8 @@
 
 Masked: ARG/ENV (and LABEL) values whose name says credential (TOKEN, SECRET, PASSWORD,
 API_KEY, AWS_*...) or whose value looks like one (well-known token formats, JWTs, long
-high-entropy strings), credentials in URLs (``scheme://user:pass@host``), and private key
-blocks anywhere in the file. Each distinct value becomes a placeholder
+high-entropy strings), credentials in URLs (``scheme://user:pass@host``), credentials written into an
+``Authorization:`` header, ``NAME=value`` assignments whose name says credential (in RUN too), and private key blocks anywhere in the file. Each distinct value becomes a placeholder
 ``SLIMSTAGE_SECRET_<n>``; ``Redaction.restore`` turns placeholders in the answer back into
 the values. The values are kept out of ``repr`` so they never reach a log.
 """
@@ -37,6 +37,10 @@ _TOKEN_PATTERNS = (
     re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b"),  # JWT
     re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----"),
 )
+# `NAME=value` anywhere (a RUN's `API_TOKEN=... ./deploy`, a continuation's ENV-like words).
+_ASSIGNMENT = re.compile(r"(?<![\w$])([A-Za-z_][A-Za-z0-9_]*)=(\"[^\"\n]*\"|'[^'\n]*'|[^\s\"'`;&|)]+)")
+# The credential of an HTTP Authorization header written out (`curl -H "Authorization: Bearer ..."`).
+_AUTH_HEADER = re.compile(r"\bAuthorization:\s*(?:Bearer|Basic|Token|Bot)\s+([^\s'\"$]{8,})", re.I)
 _URL_CREDENTIALS = re.compile(r"\b[a-z][a-z0-9+.-]*://([^/\s:@'\"]+:[^/\s@'\"]+)@", re.I)
 _VARIABLE_ONLY = re.compile(r"^\$\{?[A-Za-z_][A-Za-z0-9_]*(:?[-+?][^}]*)?\}?$")
 _BENIGN = frozenset(("true", "false", "yes", "no", "on", "off", "none", "null", "0", "1", ""))
@@ -100,9 +104,8 @@ def redact(doc: Dockerfile) -> Redaction:
     text = doc.text
     spans: list[tuple[int, int, str]] = []  # (start, end, value) in ``text``
     masked: list[str] = []
-    line_starts = [0]
-    for line in doc.lines:
-        line_starts.append(line_starts[-1] + len(line) + 1)
+    # where each line starts in the text itself (doc.lines lost their CR: CRLF files would drift)
+    line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
     def offset(line: int, col: int) -> int:
         if line >= len(doc.lines):
@@ -129,6 +132,17 @@ def redact(doc: Dockerfile) -> Redaction:
     for m in _URL_CREDENTIALS.finditer(text):
         spans.append((m.start(1), m.end(1), m.group(1)))
         masked.append("URL credentials")
+    for m in _ASSIGNMENT.finditer(text):
+        name, value = m.group(1), m.group(2)
+        quoted = value[:1] in "'\"" and len(value) >= 2
+        v = value[1:-1] if quoted else value
+        if _SECRET_NAME.search(name) and _is_maskable(name, v):
+            at = m.start(2) + (1 if quoted else 0)
+            spans.append((at, at + len(v), v))
+            masked.append(f"{name}=")
+    for m in _AUTH_HEADER.finditer(text):
+        spans.append((m.start(1), m.end(1), m.group(1)))
+        masked.append("an Authorization header")
     if not spans:
         return Redaction(text)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .result import Converted, Declined, Failed, Outcome
+from .result import Converted, Declined, Outcome
 
 ENGINES = {"offline": "the offline planner", "claude": "Claude"}
 

@@ -76,6 +76,10 @@ def _entry_file(argv: Optional[tuple[str, ...]], p: ProjectFiles) -> tuple[Optio
     if not argv:
         return None, ""
     prog = argv[0].rsplit("/", 1)[-1]
+    if prog in ("sh", "bash") and len(argv) == 3 and argv[1] == "-c":
+        # A shell command line: its first simple command is what starts the app.
+        first = re.split(r"[|&;<>()]", argv[2], maxsplit=1)[0].split()
+        return _entry_file(tuple(w for w in first if w != "exec"), p) if first else (None, prog)
     if prog in ("node", "nodejs"):
         args = [a for a in argv[1:] if not a.startswith("-")]
         return (args[0] if args else None), "node"
@@ -170,6 +174,8 @@ def plan_node(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
     argv = f.argv
     entry, starter = _entry_file(argv, p)
     uses_pm = starter in ("npm", "yarn", "pnpm")
+    if starter and starter not in ("node", "nodejs", "npm", "yarn", "pnpm", "sh", "bash"):
+        raise Decline(f"the container runs `{starter}`, which the planner cannot place in the runtime image")
     runtime_image, deps_image, family = _runtime_image(f, s, uses_pm, notes)
     wd = f.workdir if f.workdir != "/" else "/app"
     if f.workdir == "/":
