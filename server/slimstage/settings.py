@@ -54,7 +54,7 @@ class ClaudeSettings:
     """Upper bound on the tokens of one reply."""
 
     max_retries: int = 2
-    """Times a rejected rewrite is sent back with its problems listed."""
+    """Bound on retries: a rejected rewrite is sent back with its problems listed at most this many times, and the SDK retries a rate-limited, overloaded or failed request at most this many times."""
 
 
 @dataclass
