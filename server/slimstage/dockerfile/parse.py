@@ -14,7 +14,7 @@ import json
 import re
 from typing import Optional
 
-from .words import json_words, split_words
+from .words import json_words, split_words, unterminated
 from .model import (
     LineMap,
     Comment,
@@ -40,8 +40,9 @@ HEREDOC_KEYWORDS = frozenset(("RUN", "COPY", "ADD"))
 JSON_KEYWORDS = frozenset(("RUN", "CMD", "ENTRYPOINT", "COPY", "ADD", "VOLUME", "SHELL"))
 NO_ARGS_OK = frozenset()  # every instruction needs arguments
 
-_DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$", re.ASCII)  # Go regexp: \s is ASCII only
+_DIRECTIVE = re.compile(r"^#[\t\n\f\r ]*([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*$")  # Go regexp: \s is [\t\n\f\r ]
 _KNOWN_DIRECTIVES = frozenset(("syntax", "escape", "check"))
+_NOT_GO_SPACE = "\x1c\x1d\x1e\x1f"  # str.isspace() says yes, Go's unicode.IsSpace says no
 _HEREDOC_WORD = re.compile(r"^(\d*)<<(-?)([^<]*)$")
 _WS = " \t\v\f\r"
 # Go's unicode.IsSpace: what BuildKit trims around lines and values (NEL, NBSP, U+2028, U+3000...),
@@ -92,35 +93,14 @@ def _json_array(text: str) -> Optional[list[str]]:
     return None
 
 
-def _lex_fails(line: str) -> bool:
-    """True where BuildKit's shell lexer gives up on the line (an unterminated quote or ``${``):
-    BuildKit then sees no heredoc on it."""
-    i, n, quote = 0, len(line), ""
-    while i < n:
-        ch = line[i]
-        if quote == "'":
-            if ch == "'":
-                quote = ""
-        elif ch == "\\":
-            i += 1
-        elif ch == quote:
-            quote = ""
-        elif ch in "'\"" and not quote:
-            quote = ch
-        elif ch == "$" and line.startswith("${", i):
-            end = line.find("}", i)
-            if end < 0:
-                return True
-            i = end
-        i += 1
-    return bool(quote)
-
-
 def _heredocs_in(line: str) -> list[tuple[str, bool, bool]]:
     """(name, strip_tabs, expand) for each heredoc redirection on a RUN/COPY/ADD line."""
     docs = []
-    if ("'" in line or '"' in line or "${" in line) and _lex_fails(line):
+    if ("'" in line or '"' in line or "${" in line) and unterminated(line):
         return docs
+    if not line.isascii():
+        # BuildKit's shell lexer separates words at any Unicode space (NBSP, NEL...).
+        line = "".join(" " if ch.isspace() and ch not in _NOT_GO_SPACE else ch for ch in line)
     for raw_word in _raw_words(line):
         m = _HEREDOC_WORD.match(raw_word)
         if not m or not m.group(3):
