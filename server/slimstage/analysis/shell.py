@@ -12,6 +12,8 @@ commands, not a shell: command substitutions and control structures are kept opa
 
 from __future__ import annotations
 
+import dataclasses
+
 import posixpath
 import re
 import weakref
@@ -440,15 +442,30 @@ def _split(ins: Instruction) -> tuple[Command, ...]:
 
 
 _CACHE: "weakref.WeakKeyDictionary[Instruction, tuple[Command, ...]]" = weakref.WeakKeyDictionary()
+# Splits by the instruction's exact lines: when a line is inserted above a RUN, the parser
+# hands back a moved copy of it, and only the ranges need to follow (they are computed
+# through ``_locate``, rebound here to the moved instruction). Bounded; cleared when full.
+_BY_LINES: dict[str, tuple[Command, ...]] = {}
+_BY_LINES_MAX = 20000
 
 
 def commands(ins: Instruction) -> tuple[Command, ...]:
-    """The simple commands of a RUN, in order (cached per instruction object)."""
+    """The simple commands of a RUN, in order (cached per instruction, across versions)."""
     if ins.keyword != "RUN":
         return ()
     found = _CACHE.get(ins)
     if found is None:
-        found = _CACHE[ins] = _split(ins)
+        key = ins._key
+        earlier = _BY_LINES.get(key) if key else None
+        if earlier is not None:
+            found = tuple(dataclasses.replace(c, _locate=ins.range_of) for c in earlier)
+        else:
+            found = _split(ins)
+            if key and not ins.heredocs and all(c._range is None for c in found):
+                if len(_BY_LINES) >= _BY_LINES_MAX:
+                    _BY_LINES.clear()
+                _BY_LINES[key] = found
+        _CACHE[ins] = found
     return found
 
 
