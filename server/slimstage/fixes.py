@@ -5,6 +5,8 @@ Pure functions over strings, shared by the CLI, the language server and the test
 
 from __future__ import annotations
 
+import time
+
 from .analysis.context import UNKNOWN, BuildContext
 from .dockerfile import parse
 from .dockerfile.model import Pos, index_of_utf16
@@ -44,15 +46,22 @@ def apply_fix(text: str, fix: Fix) -> str:
     return apply_edits(text, fix.edits)
 
 
-def fix_all(text: str, settings: Settings | None = None, context: BuildContext = UNKNOWN) -> tuple[str, list[str]]:
+def fix_all(
+    text: str, settings: Settings | None = None, context: BuildContext = UNKNOWN, deadline: float | None = None
+) -> tuple[str, list[str]]:
     """Apply every safe, in-file fix one at a time, re-checking in between.
 
     Returns the new text and the codes fixed, in order. File changes (.dockerignore)
-    are left to the caller, which knows where the build context is.
+    are left to the caller, which knows where the build context is. ``deadline`` (a
+    ``time.monotonic()`` value) stops after the fix in progress once passed: each round
+    re-checks the whole file, which on a 10,000-line file is seconds, and an editor asks
+    for code actions every time the cursor rests on a finding.
     """
     applied: list[str] = []
     seen: set[str] = set()
     for _ in range(MAX_ROUNDS):
+        if deadline is not None and applied and time.monotonic() > deadline:
+            break
         result = lint(parse(text), settings, context)
         candidates = [v for v in result.violations if v.fix is not None and v.fix.safe and v.fix.edits and not v.fix.files]
         candidates = [v for v in candidates if f"{v.code}:{v.range}" not in seen]

@@ -429,7 +429,7 @@ def _split(ins: Instruction) -> tuple[Command, ...]:
             inner.run(script, whole)
             out += inner.out
         return tuple(out)
-    main = _Splitter(ins.range_of)
+    main = _Splitter(ins.locator())
     main.run(ins.text)
     out = list(main.out)
     for index, doc in enumerate(ins.heredocs):
@@ -442,29 +442,20 @@ def _split(ins: Instruction) -> tuple[Command, ...]:
 
 
 _CACHE: "weakref.WeakKeyDictionary[Instruction, tuple[Command, ...]]" = weakref.WeakKeyDictionary()
-# Splits by the instruction's exact lines: when a line is inserted above a RUN, the parser
-# hands back a moved copy of it, and only the ranges need to follow (they are computed
-# through ``_locate``, rebound here to the moved instruction). Bounded; cleared when full.
-_BY_LINES: dict[str, tuple[Command, ...]] = {}
-_BY_LINES_MAX = 20000
-
-
 def commands(ins: Instruction) -> tuple[Command, ...]:
     """The simple commands of a RUN, in order (cached per instruction, across versions)."""
     if ins.keyword != "RUN":
         return ()
     found = _CACHE.get(ins)
     if found is None:
-        key = ins._key
-        earlier = _BY_LINES.get(key) if key else None
-        if earlier is not None:
-            found = tuple(dataclasses.replace(c, _locate=ins.range_of) for c in earlier)
+        # A RUN that only moved (a line was inserted above it) is a new object made from
+        # the previous version's: reuse that split, with ranges following the new position.
+        origin = ins._origin() if ins._origin is not None else None
+        earlier = _CACHE.get(origin) if origin is not None else None
+        if earlier is not None and not ins.heredocs and all(c._range is None for c in earlier):
+            found = tuple(dataclasses.replace(c, _locate=ins.locator()) for c in earlier)
         else:
             found = _split(ins)
-            if key and not ins.heredocs and all(c._range is None for c in found):
-                if len(_BY_LINES) >= _BY_LINES_MAX:
-                    _BY_LINES.clear()
-                _BY_LINES[key] = found
         _CACHE[ins] = found
     return found
 

@@ -7,10 +7,11 @@ handed to any client unchanged. The model is built once per document version by
 
 from __future__ import annotations
 
+import weakref
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Iterator, Optional
+from typing import Callable, Iterator, Optional
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -185,6 +186,7 @@ class Instruction:
     _map: Optional[LineMap] = field(default=None, repr=False)
     _key: str = field(default="", repr=False)  # the instruction's lines, for reuse by the next parse
     _first: int = field(default=0, repr=False)  # the line where those lines start
+    _origin: Optional["weakref.ref[Instruction]"] = field(default=None, repr=False)  # the instruction this one was moved from
 
     @cached_property
     def flags(self) -> tuple[Flag, ...]:
@@ -239,6 +241,14 @@ class Instruction:
         if self._map is None:
             return self.keyword_range
         return self._map.range(self._text_offset + start, self._text_offset + end)
+
+    def locator(self) -> "Callable[[int, int], Range]":
+        """``range_of`` as a function that does not keep this instruction alive (for caches
+        keyed weakly by the instruction)."""
+        lm, offset, fallback = self._map, self._text_offset, self.keyword_range
+        if lm is None:
+            return lambda start, end: fallback
+        return lambda start, end: lm.range(offset + start, offset + end)
 
     @property
     def is_shell_form(self) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import weakref
 from typing import Optional
 
 from .words import json_words, split_words, unterminated
@@ -436,6 +437,7 @@ def _shift(ins: Instruction, delta: int, stage_index: int) -> Instruction:
         _map=lm,
         _key=ins._key,
         _first=ins._first + delta,
+        _origin=weakref.ref(ins),
     )
 
 

@@ -72,3 +72,35 @@ def json_words(text: str, base: int) -> list[tuple[str, int, int]]:
     return out
 
 
+def unterminated(line: str, substitutions: bool = False) -> bool:
+    """True where a shell lexer gives up on ``line``: an unterminated quote or ``${``.
+
+    BuildKit then sees no heredoc on the line. With ``substitutions``, an unclosed backtick
+    or ``$(`` counts too, as it does for a shell: a fix must not append a command to such a
+    line (the command would land inside the open quote or substitution)."""
+    i, n, quote, depth = 0, len(line), "", 0
+    while i < n:
+        ch = line[i]
+        if quote == "'":
+            if ch == "'":
+                quote = ""
+        elif ch == "\\":
+            i += 1
+        elif ch == "`" and substitutions:
+            quote = "" if quote == "`" else ("`" if not quote else quote)
+        elif ch == quote:
+            quote = ""
+        elif ch in "'\"" and not quote:
+            quote = ch
+        elif ch == "$" and line.startswith("${", i):
+            end = line.find("}", i)
+            if end < 0:
+                return True
+            i = end
+        elif substitutions and quote != "`" and line.startswith("$(", i):
+            depth += 1
+            i += 1
+        elif substitutions and ch == ")" and depth and not quote:
+            depth -= 1
+        i += 1
+    return bool(quote) or depth > 0

@@ -9,6 +9,7 @@ it carries only a command (``convert_command.COMMAND``), which does the work whe
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Optional
 
 from lsprotocol import types
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from .server import SlimstageServer
 
 FIX_ALL_KIND = "source.fixAll.slimstage"
+FIX_ALL_BUDGET_S = 1.0  # seconds of re-checking a code action request may spend on "fix all"
 SINGLE_STAGE_CODE = "SLIM301"  # "single-stage build on a toolchain should be multi-stage"
 
 
@@ -63,7 +65,8 @@ def fix_all_action(ls: "SlimstageServer", uri: str) -> Optional[types.CodeAction
     if not any(v.fix is not None and v.fix.safe and v.fix.edits and not v.fix.files for v in result.violations):
         return None
     text = doc.source
-    new_text, applied = fix_all(text, ls.state.settings, result.analysis.context)
+    # Bounded: a partial "fix all" is still correct (each fix is re-checked) and can be run again.
+    new_text, applied = fix_all(text, ls.state.settings, result.analysis.context, deadline=time.monotonic() + FIX_ALL_BUDGET_S)
     if not applied or new_text == text:
         return None
     end = end_of(text)

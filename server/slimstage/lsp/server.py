@@ -6,13 +6,18 @@ Each feature lives in its own module with a ``register(server)`` function; the b
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import stat
 import sys
+import threading
 from typing import Optional
 from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.exceptions import FeatureRequestError
+from pygls.io_ import StdoutWriter, run_async
 from pygls.lsp.server import LanguageServer
 from pygls.workspace import TextDocument
 
@@ -64,6 +69,65 @@ class SlimstageServer(LanguageServer):
             return
         log.error("slimstage internal error (%s): %r", getattr(source, "__name__", source), error)
         print(f"slimstage: internal error: {error!r}", file=sys.stderr)
+
+
+    # -- transport ----------------------------------------------------------------------
+    def _start_io_async(self, stdin=None, stdout=None) -> None:
+        """Read stdin through the event loop instead of one thread hop per line.
+
+        pygls reads each header line and body through a thread pool; with checks running
+        in a worker thread, a burst of edits then queues up behind the GIL. An asyncio
+        pipe reader hands over everything already received at once, so a burst of
+        changes is applied before the next check starts. Falls back to pygls' reader
+        when stdin is not a pipe, socket or terminal.
+        """
+        source = stdin or sys.stdin.buffer
+        writer = StdoutWriter(stdout or sys.stdout.buffer)
+
+        async def main() -> None:
+            loop = asyncio.get_running_loop()
+            stream = asyncio.StreamReader(limit=1 << 24)
+            await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stream), source)
+            await run_async(
+                stop_event=self._stop_event,
+                reader=_PipeReader(stream),
+                protocol=self.protocol,
+                logger=log,
+                error_handler=self.report_server_error,
+            )
+
+        try:
+            mode = os.fstat(source.fileno()).st_mode
+        except (OSError, ValueError, AttributeError):
+            mode = 0
+        if not (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or stat.S_ISCHR(mode)):
+            return super()._start_io_async(stdin, stdout)
+        self._stop_event = threading.Event()
+        self.protocol.set_writer(writer)
+        try:
+            asyncio.run(main())
+        except BrokenPipeError:
+            log.error("the connection to the client is lost; shutting down")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()
+
+
+class _PipeReader:
+    """pygls' AsyncReader over an asyncio StreamReader."""
+
+    def __init__(self, stream: "asyncio.StreamReader") -> None:
+        self.stream = stream
+
+    async def readline(self) -> bytes:
+        return await self.stream.readline()
+
+    async def readexactly(self, n: int) -> bytes:
+        try:
+            return await self.stream.readexactly(n)
+        except asyncio.IncompleteReadError as exc:
+            return exc.partial
 
 
 def create_server() -> SlimstageServer:

@@ -24,7 +24,7 @@ from .convert import uri_to_path
 MAX_DOCUMENT_CHARS = 16 * 1024 * 1024
 # Full results (model, analysis, findings) are kept for the documents used most recently;
 # the others are recomputed when asked for. Keeps memory flat with many files open.
-MAX_CACHED_RESULTS = 12
+MAX_CACHED_RESULTS = 6
 
 
 @dataclass

@@ -13,6 +13,7 @@ from ..analysis import Analysis
 from ..analysis.shell import Command
 from ..analysis.stages import copy_sources
 from ..dockerfile.model import Flag, Instruction, Range
+from ..dockerfile.words import unterminated
 from .base import Edit
 
 BROAD_SOURCES = frozenset((".", "./", "*", "./*", "/", "./.", "**"))
@@ -63,8 +64,8 @@ def insert_run_flag(ins: Instruction, flag: str) -> Edit:
 
 def append_command(a: Analysis, ins: Instruction, cmds: tuple[Command, ...], command: str) -> Optional[Edit]:
     """Append ``command`` to the end of a shell-form RUN, joined the way the RUN joins its commands."""
-    if ins.is_json or ins.heredocs or not ins.text or not cmds:
-        return None
+    if ins.is_json or ins.heredocs or not ins.text or not cmds or unterminated(ins.text, substitutions=True):
+        return None  # (an open quote or substitution would swallow the appended command)
     last = cmds[-1]
     if last.heredoc >= 0 or last.via or not last.editable or last.end != len(ins.text.rstrip()):
         return None  # the RUN ends in a comment, an operator or a nested script
