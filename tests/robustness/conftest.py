@@ -18,7 +18,7 @@ if PROFILE not in ("ci", "long"):
     raise SystemExit(f"SLIMSTAGE_FUZZ must be 'ci' or 'long', not {PROFILE!r}")
 
 _COMMON = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much], print_blob=True)
-settings.register_profile("slimstage-ci", max_examples=100, derandomize=False, **_COMMON)
+settings.register_profile("slimstage-ci", max_examples=100, derandomize=True, database=None, **_COMMON)
 settings.register_profile("slimstage-long", max_examples=2500, **_COMMON)
 
 

@@ -227,7 +227,7 @@ _ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
 _BLOCK = __import__("re").compile(r"```dockerfile\n(.*?)```", __import__("re").S)
 
 
-def _seed_texts() -> tuple[str, ...]:
+def _rule_examples() -> tuple[str, ...]:
     from slimstage.rules.base import all_rules
 
     out: list[str] = []
@@ -235,13 +235,19 @@ def _seed_texts() -> tuple[str, ...]:
         out += _BLOCK.findall(rule.docs().section("Example"))
     for folder in (_ROOT / "tests" / "fixtures" / "rules", _ROOT / "tests" / "fixtures" / "parser"):
         out += [p.read_text(encoding="utf-8", errors="replace") for p in sorted(folder.rglob("*Dockerfile*")) if p.is_file()]
+    return tuple(out)
+
+
+def _corpus() -> tuple[str, ...]:
     corpus = _ROOT.parent / "shared" / "corpus"
-    if corpus.is_dir():
-        out += [p.read_text(encoding="utf-8", errors="replace") for p in sorted(corpus.rglob("*")) if p.is_file() and p.name != "README.md"]
-    return tuple(t for t in out if len(t) < 20_000)
+    if not corpus.is_dir():
+        return ()
+    texts = (p.read_text(encoding="utf-8", errors="replace") for p in sorted(corpus.rglob("*")) if p.is_file() and p.name != "README.md")
+    return tuple(t for t in texts if len(t) < 20_000)
 
 
-SEEDS = _seed_texts()
+EXAMPLES = _rule_examples()  # every rule's documented example, and the rule and parser fixtures
+SEEDS = EXAMPLES + _corpus()  # and the real Dockerfiles of ../shared/corpus
 
 
 def seeded():
@@ -281,3 +287,44 @@ def lint_settings(draw):
         security_scan=draw(st.booleans()),
         target=draw(st.sampled_from(("", "", "builder", "runtime", "0", "missing", "RUNTIME"))),
     )
+
+
+# -- single-stage applications, and the project files a conversion reads ------------------------------
+
+APPS = {
+    "node": ("FROM node:{v}", "WORKDIR /app", "COPY . .", "RUN npm ci", "RUN npm run build", "ENV NODE_ENV=production", "EXPOSE 3000", 'CMD ["node", "dist/server.js"]'),
+    "python": ("FROM python:3.12", "WORKDIR /srv", "COPY . .", "RUN pip install -r requirements.txt", "EXPOSE 8000", 'CMD ["python", "-m", "app"]'),
+    "go": ("FROM golang:1.22", "WORKDIR /src", "COPY . .", "RUN CGO_ENABLED=0 go build -o /out/app ./cmd/app", "EXPOSE 8080", 'ENTRYPOINT ["/out/app"]'),
+    "java": ("FROM maven:3-eclipse-temurin-21", "WORKDIR /app", "COPY . .", "RUN mvn -B package -DskipTests", "EXPOSE 8080", 'CMD ["java", "-jar", "target/app.jar"]'),
+    "rust": ("FROM rust:1", "WORKDIR /usr/src/app", "COPY . .", "RUN cargo build --release", 'CMD ["./target/release/app"]'),
+    "dotnet": ("FROM mcr.microsoft.com/dotnet/sdk:8.0", "WORKDIR /src", "COPY . .", "RUN dotnet publish -c Release -o /app", 'ENTRYPOINT ["dotnet", "/app/App.dll"]'),
+}
+PROJECT_FILES = {
+    "node": {"package.json": '{"name": "api", "main": "dist/server.js", "scripts": {"build": "tsc", "start": "node dist/server.js"}}', "package-lock.json": "{}"},
+    "python": {"requirements.txt": "flask==3.0\ngunicorn\n", "pyproject.toml": '[project]\nname = "app"\n'},
+    "go": {"go.mod": "module example.com/app\n\ngo 1.22\n", "go.sum": ""},
+    "java": {"pom.xml": "<project><artifactId>app</artifactId></project>"},
+    "rust": {"Cargo.toml": '[package]\nname = "app"\nversion = "0.1.0"\n', "Cargo.lock": ""},
+    "dotnet": {"App.csproj": '<Project Sdk="Microsoft.NET.Sdk.Web"></Project>'},
+}
+EXTRA = ("USER app", "ENV PORT=8080", "LABEL org.opencontainers.image.title=app", "HEALTHCHECK CMD curl -f http://localhost/ || exit 1", "VOLUME /data", "RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates", "ARG VERSION=1", "STOPSIGNAL SIGINT", "# {odd}")
+
+
+@st.composite
+def single_stage_apps(draw):
+    """(Dockerfile, ProjectFiles): a single-stage build of one ecosystem, the manifests beside it."""
+    from slimstage.rewrite.project import ProjectFiles
+
+    kind = draw(st.sampled_from(sorted(APPS)))
+    lines = [line.replace("{v}", draw(st.sampled_from(("22", "20-bookworm", "lts")))) for line in APPS[kind]]
+    for _ in range(draw(st.integers(0, 3))):
+        lines.insert(draw(st.integers(1, len(lines))), draw(st.sampled_from(EXTRA)).replace("{odd}", draw(st.sampled_from(ODD_WORDS))))
+    text = "\n".join(lines) + "\n"
+    if draw(st.integers(0, 4)) == 0:
+        text = text.replace("\n", "\r\n")
+    files = dict(PROJECT_FILES[kind])
+    if draw(st.integers(0, 4)) == 0:  # a broken or odd manifest
+        name = next(iter(files))
+        files[name] = draw(st.sampled_from(("", "{", "[]", '{"scripts": 5, "main": null}', "\x00\xff", files[name] * 3)))
+    names = frozenset(files) | frozenset(draw(st.lists(st.sampled_from(CONTEXT_FILES), max_size=4)))
+    return text, ProjectFiles(names, True, files)

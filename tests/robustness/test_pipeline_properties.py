@@ -25,7 +25,7 @@ from slimstage.rules.base import all_rules
 
 from .fuzz import fuzz
 from .invariants import assert_model_sound, assert_range_inside, client_lines
-from .strategies import BODY, SCENARIOS, SEEDS, contexts, dockerfiles, fixable, lint_settings, mutated, seeded
+from .strategies import BODY, SCENARIOS, EXAMPLES, contexts, dockerfiles, fixable, lint_settings, mutated, seeded
 from .tally import tally
 
 ANY = st.one_of(dockerfiles(), mutated(), mutated(fixable()), fixable(), seeded(), mutated(seeded()), st.text(max_size=300))
@@ -88,7 +88,7 @@ def test_fix_all_ends_and_leaves_a_parseable_file(text: str) -> None:
 
 def test_every_rule_is_exercised_by_the_generators() -> None:
     """The generators reach every rule: a new rule that nothing here triggers fails this test."""
-    samples = ["\n".join(s) for s in SCENARIOS] + ["FROM node:22\n" + "\n".join(BODY), "FROM a\nRUN <<EOF\n"] + list(SEEDS)
+    samples = ["\n".join(s) for s in SCENARIOS] + ["FROM node:22\n" + "\n".join(BODY), "FROM a\nRUN <<EOF\n"] + list(EXAMPLES)
     seen: set[str] = set()
     for ignore in (None, "config\nsrc\n"):
         ctx = BuildContext(Path("/nonexistent"), frozenset(("package.json", "node_modules", ".env", "src", "config")), ignore)
