@@ -40,13 +40,18 @@ def _short(text: str, limit: int = 60) -> str:
 def _instruction_item(ins: Instruction) -> OutlineItem:
     flags = " ".join(f"--{f.name}" + (f"={f.value}" if f.value is not None else "") for f in ins.flags)
     detail = _short(f"{flags} {ins.text}".strip() if flags else ins.text)
-    name = ins.keyword or "(empty)"  # a lone continuation line; clients reject an empty name
+    name = _visible(ins.keyword, "(empty)")  # a lone continuation line, a stray control character...
     return OutlineItem(name, detail, _KINDS.get(ins.keyword, "instruction"), ins.range, ins.keyword_range)
+
+
+def _visible(name: str, fallback: str) -> str:
+    """``name``, or ``fallback`` when it is only whitespace: VS Code rejects blank symbol names."""
+    return name if name.replace("\ufeff", "").strip() else fallback
 
 
 def stage_title(st: Stage) -> str:
     """How the outline names a stage: its name, else ``stage N``."""
-    return st.name_word.text if st.name_word is not None else f"stage {st.index}"
+    return _visible(st.name_word.text, f"stage {st.index}") if st.name_word is not None else f"stage {st.index}"
 
 
 def outline(a: "Analysis") -> list[OutlineItem]:

@@ -63,19 +63,14 @@ def assert_one_line_error(proc: subprocess.CompletedProcess, mentions: str) -> s
 
 
 def _commands() -> list[str]:
+    """The commands that take a path, as far as they exist yet."""
+    from importlib.util import find_spec
+
     out = ["check"]
-    try:
-        import slimstage.explain  # noqa: F401
-
+    if find_spec("slimstage.explain") is not None:
         out.append("explain")
-    except ImportError:
-        pass
-    try:
-        import slimstage.rewrite.command  # noqa: F401
-
+    if find_spec("slimstage.rewrite.command") is not None:
         out.append("convert")
-    except ImportError:
-        pass
     return out
 
 
@@ -99,6 +94,13 @@ def test_unreadable_file(cmd: str, tmp_path: Path) -> None:
     f = tmp_path / "Dockerfile"
     f.write_bytes(NODE)
     f.chmod(0)
+    if os.geteuid() == 0:
+        try:
+            readable = subprocess.run(["cat", str(f)], preexec_fn=_drop_file_read_override, capture_output=True).returncode == 0
+        except (OSError, subprocess.SubprocessError):
+            readable = True
+        if readable:
+            pytest.skip("root here keeps the right to read any file (no CAP_SETPCAP to drop it)")
     line = assert_one_line_error(run(cmd, str(f), *convert_args(cmd), as_plain_user=True), str(f))
     assert "ermission" in line
 

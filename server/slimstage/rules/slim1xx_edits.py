@@ -12,7 +12,7 @@ from typing import Optional
 from ..analysis import Analysis
 from ..analysis.shell import Command
 from ..analysis.stages import copy_sources
-from ..dockerfile.model import Flag, Instruction, Range
+from ..dockerfile.model import Flag, Instruction, Range, utf16_len
 from ..dockerfile.words import unterminated
 from .base import Edit
 
@@ -116,7 +116,7 @@ def removal(a: Analysis, ins: Instruction) -> Range:
     lines = a.doc.lines
     start, end = ins.start_line, ins.end_line + 1
     if end >= len(lines):
-        return Range.of(start, 0, ins.end_line, len(lines[ins.end_line]))
+        return Range.of(start, 0, ins.end_line, utf16_len(lines[ins.end_line]))  # columns are UTF-16 units
     if start > 0 and not lines[start - 1].strip() and not lines[end].strip() and end + 1 < len(lines):
         end += 1
     return Range.of(start, 0, end, 0)

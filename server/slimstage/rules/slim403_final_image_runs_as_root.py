@@ -121,6 +121,9 @@ class FinalImageRunsAsRoot(Rule):
             if ins.keyword in _STATE:
                 after = ins
         line = after.end_line + 1
+        own = [ln for ln in a.doc.lines[after.start_line : after.end_line + 1] if ln.strip() and not ln.lstrip().startswith("#")]
+        if own and own[-1].rstrip(" \t").endswith(a.doc.escape):
+            return None  # the file ends inside a continuation: a USER line would join that instruction
         if line < len(a.doc.lines):
             edit = Edit(Range.of(line, 0, line, 0), f"USER {who}\n")
         else:
