@@ -138,3 +138,12 @@ def test_whole_corpus_checks_without_error(in_ci: bool) -> None:
     assert proc.returncode in (0, 1), proc.stderr
     assert "Traceback" not in proc.stderr and "failed" not in proc.stderr
     json.loads(proc.stdout)
+
+
+def test_serve_exits_when_stdin_is_empty_or_devnull(tmp_path: Path) -> None:
+    """stdin from /dev/null (not pollable) or an empty pipe: the server ends, it never hangs."""
+    with open(os.devnull, "rb") as devnull:
+        proc = subprocess.run([sys.executable, "-m", "slimstage", "serve"], stdin=devnull, capture_output=True, timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "slimstage", "serve"], input=b"", capture_output=True, timeout=30)
+    assert proc.returncode == 0, proc.stderr

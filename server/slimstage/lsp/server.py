@@ -80,7 +80,7 @@ class SlimstageServer(LanguageServer):
         in a worker thread, a burst of edits then queues up behind the GIL. An asyncio
         pipe reader hands over everything already received at once, so a burst of
         changes is applied before the next check starts. Falls back to pygls' reader
-        when stdin is not a pipe, socket or terminal.
+        when stdin is not a pipe or a socket (a file, /dev/null, a terminal).
         """
         source = stdin or sys.stdin.buffer
         writer = StdoutWriter(stdout or sys.stdout.buffer)
@@ -101,7 +101,7 @@ class SlimstageServer(LanguageServer):
             mode = os.fstat(source.fileno()).st_mode
         except (OSError, ValueError, AttributeError):
             mode = 0
-        if not (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or stat.S_ISCHR(mode)):
+        if not (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)):  # /dev/null and files cannot be polled
             return super()._start_io_async(stdin, stdout)
         self._stop_event = threading.Event()
         self.protocol.set_writer(writer)
