@@ -125,6 +125,8 @@ def _check_batch(args: tuple[list[str], Settings]) -> list[FileReport]:
 
 
 def check_all(files: list[Path], settings: Settings, jobs: int) -> Iterator[FileReport]:
+    if jobs <= 0:  # auto: processes pay off only once there is enough work to share
+        jobs = min(os.cpu_count() or 1, 4) if len(files) >= 64 else 1
     if jobs <= 1 or len(files) < 8:
         for f in files:
             yield check_file(f, settings)
@@ -347,7 +349,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="+", metavar="PATH", help="Dockerfiles, or folders to search for them")
     check.add_argument("--format", choices=("text", "json", "sarif"), default="text")
     check.add_argument("--fail-level", choices=SEVERITIES, default="warning", help="lowest severity that makes the exit code 1 (default: warning)")
-    check.add_argument("--jobs", "-j", type=int, default=1, help="check files in N processes (default 1)")
+    check.add_argument("--jobs", "-j", type=int, default=0, help="check files in N processes (default 0: one per core, up to 4, when there are 64 files or more)")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     check.add_argument("--statistics", action="store_true", help="print the number of findings to stderr")
     settings_flags(check)
