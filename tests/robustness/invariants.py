@@ -8,8 +8,8 @@ from slimstage.dockerfile.model import Dockerfile, Pos, Range, utf16_len
 
 
 def client_lines(text: str) -> list[str]:
-    """The document's lines as slimstage and BuildKit count them (``\\n``, a trailing ``\\r`` dropped)."""
-    return [ln[:-1] if ln.endswith("\r") else ln for ln in text.split("\n")]
+    """The document's lines as slimstage and BuildKit count them (``\\n``, trailing ``\\r`` dropped)."""
+    return [ln.rstrip("\r") for ln in text.split("\n")]
 
 
 def assert_pos_inside(pos: Pos, lines: list[str], what: str) -> None:

@@ -8,6 +8,8 @@ pipeline suite covers them).
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -30,7 +32,7 @@ def buildkit_view(text: str):
         return None
     except UnicodeDecodeError:  # the binding's own bug on some astral characters: no verdict
         return None
-    return [((c.cmd or "").upper(), c.start_line - 1, c.end_line - 1, tuple(h.content.replace("\r\n", "\n") for h in c.heredocs)) for c in commands]
+    return [((c.cmd or "").upper(), c.start_line - 1, c.end_line - 1, tuple(re.sub("\r+\n", "\n", h.content) for h in c.heredocs)) for c in commands]
 
 
 def slimstage_view(text: str):

@@ -62,6 +62,7 @@ def test_lone_continuation_line_starts_the_instruction() -> None:
         ("FROM a\nRUN <<EOF cat <<'\nx\nEOF\n", [(0, 0), (1, 1), (2, 2), (3, 3)]),  # an open quote: no heredoc
         ("#\u2028 escape=`\nFROM a\nRUN x \\\n  y\n", [(1, 1), (2, 3)]),  # not a directive for Go's \s
         ("#\x0b escape=`\nFROM a\nRUN x \\\n  y\n", [(1, 1), (2, 3)]),
+        ("FROM a\nCOPY <<EOF /x\nk\nEOF\r\r\nRUN y\n", [(0, 0), (1, 3), (4, 4)]),  # every CR before a LF goes
     ],
 )
 def test_buildkit_boundaries(text: str, bounds: list[tuple[int, int]]) -> None:
@@ -86,7 +87,7 @@ def test_no_cleanup_appended_inside_an_open_quote_or_substitution(tail: str) -> 
     no_fix(f"FROM debian:12\n{tail}\n", "SLIM106", Settings(cache_mounts=False))
 
 
-@pytest.mark.parametrize("end", ["\\", "\\\r\n ", "\\\n# c\n"])
+@pytest.mark.parametrize("end", ["\\", "\\\r\n ", "\\\n# c\n", "<<E", "<<EOF\nx\n"])
 def test_no_user_line_appended_to_an_unfinished_continuation(end: str) -> None:
     no_fix("FROM golang:1.22 AS b\nRUN go build -o /out/app .\nFROM gcr.io/distroless/static-debian12\nCOPY --from=b /out/app /app\nRUN echo one " + end, "SLIM403")
 

@@ -127,7 +127,7 @@ class _Parser:
         if text.startswith("\ufeff"):
             text = text[1:]
         self.text = text
-        self.lines = [ln[:-1] if ln.endswith("\r") else ln for ln in text.split("\n")]
+        self.lines = [ln.rstrip("\r") for ln in text.split("\n")]  # BuildKit trims every CR before a LF
         self.escape = "\\"
         self.directives: list[Directive] = []
         self.comments: list[Comment] = []

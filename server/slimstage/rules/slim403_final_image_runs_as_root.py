@@ -124,6 +124,8 @@ class FinalImageRunsAsRoot(Rule):
         own = [ln for ln in a.doc.lines[after.start_line : after.end_line + 1] if ln.strip() and not ln.lstrip().startswith("#")]
         if own and own[-1].rstrip(" \t").endswith(a.doc.escape):
             return None  # the file ends inside a continuation: a USER line would join that instruction
+        if any(after.start_line <= p.range.end.line and p.range.start.line <= after.end_line for p in a.doc.problems):
+            return None  # unfinished (an unterminated heredoc...): a USER line would become part of it
         if line < len(a.doc.lines):
             edit = Edit(Range.of(line, 0, line, 0), f"USER {who}\n")
         else:
