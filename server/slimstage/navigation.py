@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Iterator, Optional
 from weakref import WeakKeyDictionary
 
 from .dockerfile.model import Dockerfile, Flag, Instruction, Pos, Range, index_of_utf16, utf16_col
-from .dockerfile.parse import split_words
+from .dockerfile.words import split_words
 
 if TYPE_CHECKING:
     from .analysis import Analysis

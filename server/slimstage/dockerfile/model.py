@@ -230,12 +230,6 @@ class Instruction:
     def flags_named(self, name: str) -> Iterator[Flag]:
         return (f for f in self.flags if f.name == name)
 
-    def position_at(self, offset: int) -> Pos:
-        """Document position of ``text[offset]``."""
-        if self._map is None:
-            return self.keyword_range.end
-        return self._map.pos(self._text_offset + offset)
-
     def range_of(self, start: int, end: int) -> Range:
         """Range of ``text[start:end]`` in the document."""
         if self._map is None:
@@ -249,10 +243,6 @@ class Instruction:
         if lm is None:
             return lambda start, end: fallback
         return lambda start, end: lm.range(offset + start, offset + end)
-
-    @property
-    def is_shell_form(self) -> bool:
-        return not self.is_json
 
 
 @dataclass(frozen=True)

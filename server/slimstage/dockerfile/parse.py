@@ -9,26 +9,23 @@ not a valid Dockerfile still gives a model, with ``Problem`` entries saying what
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 import weakref
 from typing import Optional
 
-from .words import json_words, split_words, unterminated
+from .words import split_words, unterminated
 from .model import (
     LineMap,
     Comment,
     Directive,
     Dockerfile,
-    Flag,
     Heredoc,
     Instruction,
     Pos,
     Problem,
     Range,
     Stage,
-    Word,
     utf16_col,
     utf16_len,
 )
@@ -39,7 +36,6 @@ KEYWORDS = frozenset(
 )
 HEREDOC_KEYWORDS = frozenset(("RUN", "COPY", "ADD"))
 JSON_KEYWORDS = frozenset(("RUN", "CMD", "ENTRYPOINT", "COPY", "ADD", "VOLUME", "SHELL"))
-NO_ARGS_OK = frozenset()  # every instruction needs arguments
 
 _DIRECTIVE = re.compile(r"^#[\t\n\f\r ]*([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*$")  # Go regexp: \s is [\t\n\f\r ]
 _KNOWN_DIRECTIVES = frozenset(("syntax", "escape", "check"))

@@ -14,7 +14,7 @@ import pkgutil
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, ClassVar, Iterable, Iterator, Optional
+from typing import TYPE_CHECKING, ClassVar, Iterable, Optional
 
 from ..dockerfile.model import Instruction, Range, utf16_len
 
@@ -187,9 +187,3 @@ def whole_lines(a: "Analysis", ins: Instruction) -> Range:
     if end >= len(a.doc.lines):
         return Range.of(ins.start_line, 0, ins.end_line, utf16_len(a.doc.lines[ins.end_line]))
     return Range.of(ins.start_line, 0, end, 0)
-
-
-def iter_instructions(a: "Analysis", *keywords: str) -> Iterator[Instruction]:
-    for ins in a.doc.instructions:
-        if not keywords or ins.keyword in keywords:
-            yield ins
