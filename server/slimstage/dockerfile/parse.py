@@ -167,6 +167,7 @@ class _Parser:
     def run(self) -> Dockerfile:
         self.read_directives()
         lines, n, i = self.lines, len(self.lines), 0
+        last = n - 1 if lines[-1] == "" else n  # the "" after a final newline is not a line
         while i < n:
             raw = lines[i]
             if _is_comment(raw):
@@ -180,10 +181,10 @@ class _Parser:
                 continue
             lm = LineMap()
             lm.add(0, i, len(raw) - len(stripped), raw)
-            logical = first
+            parts = [first]  # joined once at the end: `+=` on a long string copies it every line
+            size = len(first)
             start_line = i
             i += 1
-            last = n - 1 if lines[-1] == "" else n  # the "" after a final newline is not a line
             while not is_end and i < last:
                 raw = lines[i]
                 if _is_comment(raw):
@@ -194,9 +195,11 @@ class _Parser:
                     i += 1
                     continue
                 cont, is_end = self.trim_continuation(raw)
-                lm.add(len(logical), i, 0, raw)
-                logical += cont
+                lm.add(size, i, 0, raw)
+                parts.append(cont)
+                size += len(cont)
                 i += 1
+            logical = "".join(parts) if len(parts) > 1 else first
             end_line = i - 1
             if not is_end:
                 self.problems.append(
