@@ -193,34 +193,48 @@ def is_minimal(image: str) -> bool:
 _VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
 
 
+# Longest value an expansion may produce. ``ARG A2=${A1}${A1}`` doubles at every step, so
+# without a cap twenty-odd lines need gigabytes; a longer value is "not known" (None), like
+# one that depends on a build argument. Image references and paths are far shorter.
+MAX_EXPANDED = 8192
+
+
 def expand(text: str, values: Mapping[str, Optional[str]]) -> Optional[str]:
     """``text`` with ``$VAR``, ``${VAR}``, ``${VAR:-default}`` and ``${VAR:+alt}`` filled in.
 
-    None when a variable has no value and no default: the text cannot be known.
+    None when a variable has no value and no default (the text cannot be known), or when the
+    result would be longer than ``MAX_EXPANDED`` characters.
     """
     if "$" not in text:
         return text
     unknown = False
+    size = 0
 
     def sub(m: re.Match[str]) -> str:
-        nonlocal unknown
+        nonlocal unknown, size
+        if unknown:
+            return ""
         name = m.group(1) or m.group(4)
         op, word = m.group(2), m.group(3) or ""
         value = values.get(name)
         is_set = name in values and value is not None
         if op in (":-", "-"):
-            if is_set and (value or op == "-"):
-                return value or ""
-            return expand(word, values) or ""
-        if op in (":+", "+"):
-            return word if is_set and (value or op == "+") else ""
-        if not is_set:
+            out = value or "" if is_set and (value or op == "-") else expand(word, values) or ""
+        elif op in (":+", "+"):
+            out = word if is_set and (value or op == "+") else ""
+        elif not is_set:
             unknown = True
             return ""
-        return value or ""
+        else:
+            out = value or ""
+        size += len(out) + 8  # what a match may replace is at most a few characters per name
+        if size > MAX_EXPANDED + len(text):
+            unknown = True
+            return ""
+        return out
 
     out = _VAR.sub(sub, text)
-    return None if unknown or "$" in out else out
+    return None if unknown or "$" in out or len(out) > MAX_EXPANDED else out
 
 
 def global_arg_defaults(doc: Dockerfile) -> dict[str, Optional[str]]:
