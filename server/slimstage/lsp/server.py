@@ -56,7 +56,7 @@ class SlimstageServer(LanguageServer):
         doc = self.open_document(uri)
         if doc is None:
             return None
-        return self.state.result(uri, doc.source, doc.version)
+        return self.diagnostics.result_for(uri, doc.source, doc.version)
 
     # -- errors ---------------------------------------------------------------------------
     def report_server_error(self, error: Exception, source) -> None:
