@@ -9,8 +9,11 @@ for the worker thread to finish.
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
+
+import pytest
 
 from .jsonrpc import RawServer
 
@@ -87,3 +90,79 @@ def test_shutdown_and_exit_are_answered_while_a_check_runs(tmp_path: Path) -> No
         assert server.proc.returncode == 0
         assert not server.publishes(slow), "exit waited for the check"
         assert "Traceback" not in server.stderr, server.stderr[-2000:]
+
+
+# -- shutdown, exit and cancel during a conversion ----------------------------------------------------
+
+NODE_APP = {"package.json": '{"name": "x", "scripts": {"build": "tsc"}}', "package-lock.json": "{}"}
+
+
+def _big_single_stage(steps: int) -> str:
+    lines = ["FROM node:22", "WORKDIR /app", "COPY . .", "RUN npm ci && npm run build"]
+    lines += [f"RUN echo step{i} && ls /app/x{i}" for i in range(steps)]
+    return "\n".join(lines + ['CMD ["node", "dist/index.js"]']) + "\n"
+
+
+def _convert(server: RawServer, uri: str) -> int:
+    return server.request_async("workspace/executeCommand", {"command": "slimstage.server.convert", "arguments": [{"uri": uri, "version": 1}]})
+
+
+def _threads(server: RawServer) -> int:
+    with open(f"/proc/{server.proc.pid}/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("Threads:"))
+
+
+def _cpu_seconds(server: RawServer) -> float:
+    with open(f"/proc/{server.proc.pid}/stat") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _app(tmp_path: Path, text: str) -> str:
+    for name, body in NODE_APP.items():
+        (tmp_path / name).write_text(body)
+    (tmp_path / "Dockerfile").write_text(text)
+    return (tmp_path / "Dockerfile").as_uri()
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.3])
+def test_shutdown_and_exit_during_a_conversion(tmp_path: Path, delay: float) -> None:
+    text = _big_single_stage(3000)
+    uri = _app(tmp_path, text)
+    with RawServer(cwd=str(tmp_path), settings={"debounceMs": 0, "engine": "offline"}) as server:
+        server.initialize()
+        server.open(uri, text)
+        conversion = _convert(server, uri)
+        time.sleep(delay)
+        r = server.request("shutdown", timeout=30)
+        assert r.ok and r.result is None, r.raw  # before: -32603 "dictionary changed size during iteration"
+        answer = server.response(conversion, timeout=30)
+        assert answer.ok or answer.error["code"] == -32800, answer.raw  # a result, or "cancelled"
+        server.notify("exit")
+        server.proc.wait(timeout=30)
+        assert server.proc.returncode == 0
+        assert "Traceback" not in server.stderr and "internal error" not in server.stderr, server.stderr[-3000:]
+
+
+def test_a_cancelled_offline_conversion_stops_its_thread(tmp_path: Path) -> None:
+    text = _big_single_stage(30000)
+    uri = _app(tmp_path, text)
+    with RawServer(cwd=str(tmp_path), settings={"debounceMs": 0, "engine": "offline", "checkTimeoutMs": 0}) as server:
+        server.initialize()
+        server.open(uri, text)
+        server.wait_for_publish(uri, 1, timeout=120)
+        idle = _threads(server)
+        conversion = _convert(server, uri)
+        server.wait_for(lambda: _threads(server) > idle, 30, "the conversion thread")
+        time.sleep(0.5)
+        server.notify("$/cancelRequest", {"id": conversion})
+        answer = server.response(conversion, timeout=30)
+        assert not answer.ok and answer.error["code"] == -32800, answer.raw
+        # before: the planner's thread ran on to the end (tens of seconds of CPU) after the cancel
+        server.wait_for(lambda: _threads(server) <= idle, 10, "the conversion thread to end")
+        busy = _cpu_seconds(server)
+        time.sleep(1.0)
+        assert _cpu_seconds(server) - busy < 0.5, "the server kept working after the cancel"
+        server.shutdown()
+        server.proc.wait(timeout=30)
+        assert server.proc.returncode == 0

@@ -52,6 +52,7 @@ class Job:
     thread_id: Optional[int] = None
     finished: bool = False
     injected: bool = False
+    stop_early: bool = False
     timer: Optional[threading.Timer] = None
 
     def run(self) -> None:
@@ -61,6 +62,8 @@ class Job:
             try:
                 with self.lock:
                     self.thread_id = threading.get_ident()
+                    if self.stop_early:
+                        raise CheckAbandoned
                 if self.budget > 0:
                     self.timer = threading.Timer(self.budget, self.abandon)
                     self.timer.daemon = True
@@ -76,13 +79,18 @@ class Job:
         except CheckAbandoned:
             value = Abandoned(self.budget)
         except BaseException as exc:  # noqa: BLE001 - handed to whoever waits
-            self.future.set_exception(exc)
+            if not self.future.done():
+                self.future.set_exception(exc)
             return
-        self.future.set_result(value)
+        if not self.future.done():
+            self.future.set_result(value)
 
     def abandon(self) -> None:
         with self.lock:
-            if self.finished or self.thread_id is None or self.injected:
+            if self.finished or self.injected:
+                return
+            if self.thread_id is None:  # not started yet: it stops as it starts
+                self.stop_early = True
                 return
             self.injected = True
             _raise_in(self.thread_id, CheckAbandoned)
@@ -122,3 +130,20 @@ class Checker:
         with self._lock:
             if self._jobs.get(name) is job:
                 del self._jobs[name]
+
+
+def in_daemon_thread(fn: Callable[..., object], *args: object) -> tuple[Future, Callable[[], None]]:
+    """Run ``fn(*args)`` in a new daemon thread: its future, and a function that stops it.
+
+    Stopping raises ``CheckAbandoned`` inside the thread (the future is then cancelled), so
+    a cancelled offline conversion ends at once instead of running on, and the process
+    never waits for the thread at exit (asyncio's default executor joins its threads).
+    """
+    job = Job(("thread",), lambda: fn(*args), 0)
+    threading.Thread(target=job.run, name="slimstage-convert", daemon=True).start()
+
+    def stop() -> None:
+        job.abandon()
+        job.future.cancel()
+
+    return job.future, stop
