@@ -5,6 +5,7 @@ Pure functions over strings, shared by the CLI, the language server and the test
 
 from __future__ import annotations
 
+import re
 import time
 
 from .analysis.context import UNKNOWN, BuildContext
@@ -17,6 +18,25 @@ from .settings import Settings
 MAX_ROUNDS = 50
 
 
+_CLIENT_EOL = re.compile(r"\r\n|\n|\r")
+BOM = "\ufeff"
+
+
+def line_end(text: str) -> str:
+    """The file's line end: ``\r\n`` when most lines end with it, else ``\n``."""
+    crlf = text.count("\r\n")
+    return "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
+
+
+def keep_line_ends(original: str, new: str) -> str:
+    """``new`` (written with ``\n``) with the line ends and byte-order mark of ``original``."""
+    if line_end(original) == "\r\n":
+        new = new.replace("\r\n", "\n").replace("\n", "\r\n")
+    if original.startswith(BOM) and not new.startswith(BOM):
+        new = BOM + new
+    return new
+
+
 def _offset(lines: list[str], starts: list[int], pos: Pos) -> int:
     if pos.line >= len(lines):
         return starts[-1] + len(lines[-1])
@@ -25,21 +45,34 @@ def _offset(lines: list[str], starts: list[int], pos: Pos) -> int:
 
 
 def apply_edits(text: str, edits: tuple[Edit, ...] | list[Edit]) -> str:
-    """Apply non-overlapping edits (positions in the original text) to ``text``."""
-    lines = text.split("\n")
-    starts, total = [], 0
-    for ln in lines:
-        starts.append(total)
-        total += len(ln) + 1
+    """Apply non-overlapping edits (positions in the original text) to ``text``.
+
+    Lines are counted as an LSP client counts them (``\n``, ``\r\n`` and a lone ``\r``
+    end a line), as the model's positions are; a leading byte-order mark is not part of
+    line 0's columns and is kept; inserted line ends follow the file's (CRLF stays CRLF).
+    """
+    bom = text.startswith(BOM)
+    if bom:
+        text = text[1:]
+    lines, starts, at = [], [], 0
+    for m in _CLIENT_EOL.finditer(text):
+        starts.append(at)
+        lines.append(text[at : m.start()])
+        at = m.end()
+    starts.append(at)
+    lines.append(text[at:])
+    eol = line_end(text)
     spans = sorted(((_offset(lines, starts, e.range.start), _offset(lines, starts, e.range.end), e.new_text) for e in edits), reverse=True)
     out = text
     last_start = len(text) + 1
     for start, end, new in spans:
         if end > last_start:
             raise ValueError("overlapping edits")
+        if eol != "\n" and "\n" in new:
+            new = new.replace("\r\n", "\n").replace("\n", eol)
         out = out[:start] + new + out[end:]
         last_start = start
-    return out
+    return BOM + out if bom else out
 
 
 def apply_fix(text: str, fix: Fix) -> str:

@@ -14,6 +14,7 @@ import re
 import weakref
 from typing import Optional
 
+from . import lone_cr
 from .words import split_words, unterminated
 from .model import (
     LineMap,
@@ -447,7 +448,10 @@ def parse(text: str, previous: Optional[Dockerfile] = None) -> Dockerfile:
     instructions be reused instead of parsed again (the language server passes it).
     """
     try:
-        return _Parser(text, previous).run()
+        doc = _Parser(text, previous).run()
+        if lone_cr.needed(text):  # positions as an LSP client counts lines (a lone CR ends one)
+            doc = lone_cr.remap(doc, text)
+        return doc
     except RecursionError:  # pragma: no cover - defensive: deeply nested JSON
         return _Parser("").run()
 

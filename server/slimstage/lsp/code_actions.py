@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Optional
 
 from lsprotocol import types
 
-from ..fixes import fix_all
+from ..fixes import fix_all, line_end
 from . import convert_command
 from .convert import end_of, fix_to_workspace_edit, from_range, overlaps, to_diagnostic, to_range
 
@@ -42,7 +42,7 @@ def quick_fixes(ls: "SlimstageServer", params: types.CodeActionParams) -> list[t
     for v in result.violations:
         if v.fix is None or not overlaps(v.range, wanted):
             continue
-        edit = fix_to_workspace_edit(v.fix, uri, doc.version, ctx_root)
+        edit = fix_to_workspace_edit(v.fix, uri, doc.version, ctx_root, line_end(doc.source))
         if edit is None:
             continue
         actions.append(

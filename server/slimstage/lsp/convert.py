@@ -82,14 +82,17 @@ def path_to_uri(path: Path) -> str:
     return path.resolve().as_uri()
 
 
-def fix_to_workspace_edit(fix: Fix, uri: str, version: Optional[int], context_root: Optional[Path]) -> Optional[types.WorkspaceEdit]:
-    """A versioned WorkspaceEdit for ``fix``; file changes need a known build context folder."""
+def fix_to_workspace_edit(
+    fix: Fix, uri: str, version: Optional[int], context_root: Optional[Path], eol: str = "\n"
+) -> Optional[types.WorkspaceEdit]:
+    """A versioned WorkspaceEdit for ``fix``; file changes need a known build context folder.
+    ``eol``: the document's line end, used for the lines the fix inserts (CRLF stays CRLF)."""
     changes: list = []
     if fix.edits:
         changes.append(
             types.TextDocumentEdit(
                 text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
-                edits=[types.TextEdit(to_range(e.range), e.new_text) for e in fix.edits],
+                edits=[types.TextEdit(to_range(e.range), e.new_text.replace("\n", eol) if eol != "\n" else e.new_text) for e in fix.edits],
             )
         )
     for fc in fix.files:
