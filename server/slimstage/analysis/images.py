@@ -188,6 +188,17 @@ def is_minimal(image: str) -> bool:
     )
 
 
+def is_windows_image(image: str) -> bool:
+    """A Windows container image (Nano Server, Server Core, or a tag built on them): its users
+    are ContainerUser and ContainerAdministrator, it has no shell, apt or /etc, and Linux
+    runtime advice (``USER 65532``, distroless, alpine) does not apply to it."""
+    low = image.lower()
+    ref = parse_ref(low)
+    if ref.registry == "mcr.microsoft.com" and ref.repository.startswith("windows"):
+        return True
+    return any(marker in ref.tag for marker in ("nanoserver", "windowsservercore", "servercore", "ltsc20", "windows"))
+
+
 # -- ARG defaults in FROM lines ---------------------------------------------------------------
 
 _VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
@@ -300,6 +311,13 @@ def runtime_suggestion(ecosystem: str, target_base: str, image: str = "") -> Opt
     """A runtime image for ``ecosystem`` in the ``target_base`` family (distroless, alpine, slim, scratch)."""
     version = version_of(image)
     major = version.split(".")[0]
+    if image and is_windows_image(image):
+        # Windows builds need Windows runtimes: Linux images (distroless, alpine, chiseled) cannot run them
+        if ecosystem != "dotnet":
+            return None
+        dv = version if version and "." in version else (f"{major}.0" if major else "8.0")
+        host = re.search(r"ltsc\d{4}|\b(?:1809|20h2|2004)\b", parse_ref(image).tag.lower())
+        return f"mcr.microsoft.com/dotnet/aspnet:{dv}-nanoserver-{host.group(0) if host else 'ltsc2022'}"
     if ecosystem in ("go", "rust", "c", "haskell", "swift"):
         static = "gcr.io/distroless/static-debian12" if ecosystem == "go" else "gcr.io/distroless/cc-debian12"
         return {"distroless": static, "alpine": "alpine:3.24", "slim": "debian:bookworm-slim", "scratch": "scratch"}.get(target_base, static)

@@ -6,7 +6,8 @@ The only place that knows both sides, so rules and analysis never import the pro
 from __future__ import annotations
 
 import re
-from pathlib import Path
+import os
+from pathlib import Path, PurePath, PureWindowsPath
 from typing import Optional
 from urllib.parse import unquote, urlparse
 
@@ -68,14 +69,31 @@ def to_diagnostic(v: Violation, uri: str) -> types.Diagnostic:
     )
 
 
-def uri_to_path(uri: str) -> Optional[Path]:
+_DRIVE = re.compile(r"^/[A-Za-z]:")
+
+
+def uri_to_path(uri: str, flavour: Optional[type[PurePath]] = None) -> Optional[Path]:
+    """The file a ``file:`` URI names (None for other schemes).
+
+    On Windows (or with ``flavour=PureWindowsPath``) ``file:///c%3A/src/Dockerfile`` is
+    ``C:\\src\\Dockerfile`` (the drive letter VS Code sends lower case and escaped) and
+    ``file://server/share/x`` is ``\\\\server\\share\\x``.
+    """
     parsed = urlparse(uri)
     if parsed.scheme != "file":
         return None
     path = unquote(parsed.path)
+    windows = (flavour or type(Path())) is PureWindowsPath or (flavour is None and os.name == "nt")
+    if windows:
+        if _DRIVE.match(path):
+            path = path[1].upper() + path[2:]
+        if parsed.netloc and parsed.netloc != "localhost":
+            path = f"//{parsed.netloc}{path}"
+        out: PurePath = PureWindowsPath(path)
+        return out if flavour is not None else Path(out)  # type: ignore[return-value]
     if parsed.netloc and parsed.netloc != "localhost":
         path = f"//{parsed.netloc}{path}"
-    return Path(path)
+    return (flavour or Path)(path)  # type: ignore[return-value]
 
 
 def path_to_uri(path: Path) -> str:
