@@ -11,7 +11,7 @@ import time
 from .analysis.context import UNKNOWN, BuildContext
 from .dockerfile import parse
 from .dockerfile.model import Pos, index_of_utf16
-from .lint import lint
+from .lint import LintResult, lint
 from .rules.base import Edit, Fix
 from .settings import Settings
 
@@ -80,7 +80,11 @@ def apply_fix(text: str, fix: Fix) -> str:
 
 
 def fix_all(
-    text: str, settings: Settings | None = None, context: BuildContext = UNKNOWN, deadline: float | None = None
+    text: str,
+    settings: Settings | None = None,
+    context: BuildContext = UNKNOWN,
+    deadline: float | None = None,
+    first: LintResult | None = None,
 ) -> tuple[str, list[str]]:
     """Apply every safe, in-file fix one at a time, re-checking in between.
 
@@ -95,7 +99,7 @@ def fix_all(
     for _ in range(MAX_ROUNDS):
         if deadline is not None and applied and time.monotonic() > deadline:
             break
-        result = lint(parse(text), settings, context)
+        result = first if first is not None and not applied else lint(parse(text), settings, context)  # ``first``: the findings of ``text`` already known
         candidates = [v for v in result.violations if v.fix is not None and v.fix.safe and v.fix.edits and not v.fix.files]
         candidates = [v for v in candidates if f"{v.code}:{v.range}" not in seen]
         if not candidates:

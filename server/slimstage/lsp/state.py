@@ -34,6 +34,7 @@ class _Cached:
     generation: int
     settings: Settings
     result: LintResult
+    seconds: float = 0.0  # how long the check took
 
 
 class State:
@@ -111,11 +112,16 @@ class State:
         if elapsed > 0.5:
             print(f"slimstage: checking {uri} took {elapsed:.2f}s", file=sys.stderr)
         with self._lock:
-            self._results[uri] = _Cached(version, text, self.generation, settings, result)
+            self._results[uri] = _Cached(version, text, self.generation, settings, result, elapsed)
             self._results.move_to_end(uri)
             while len(self._results) > MAX_CACHED_RESULTS:
                 self._results.popitem(last=False)
         return result
+
+    def check_seconds(self, uri: str) -> float:
+        """How long the last check of ``uri`` took (0 when none is cached)."""
+        found = self._results.get(uri)
+        return found.seconds if found is not None else 0.0
 
     def cached(self, uri: str, text: str, version: Optional[int]) -> Optional[LintResult]:
         """The findings for this version if they are already known (never computes them)."""
