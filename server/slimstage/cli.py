@@ -116,6 +116,10 @@ def check_file(path: Path, settings: Settings) -> FileReport:
         return FileReport(str(path), (), problem)
     doc = parse(text)
     result = lint(doc, settings, context_of(path, settings))
+    if settings.target and doc.stages and result.analysis.graph.unresolved_target:
+        names = ", ".join(st.label for st in doc.stages)
+        unknown = f"{path}: --target {settings.target!r} names no stage of this file (its stages: {names})"
+        problem = f"{problem}; {unknown}" if problem else unknown
     return FileReport(str(path), result.violations, problem)
 
 
@@ -172,6 +176,14 @@ def violation_json(path: str, v) -> dict:
     }
 
 
+def sarif_uri(path: str) -> str:
+    """A path as a SARIF ``uri`` (a URI reference): percent-encoded, from the path's own bytes
+    (a space is ``%20``, ``#`` is ``%23``, a name that is not UTF-8 keeps its bytes)."""
+    from urllib.parse import quote
+
+    return quote(os.fsencode(Path(path).as_posix()), safe="/")
+
+
 def format_sarif(reports: list[FileReport]) -> dict:
     from .rules.base import all_rules, docs_url
 
@@ -190,7 +202,7 @@ def format_sarif(reports: list[FileReport]) -> dict:
                     "locations": [
                         {
                             "physicalLocation": {
-                                "artifactLocation": {"uri": Path(rep.path).as_posix()},
+                                "artifactLocation": {"uri": sarif_uri(rep.path)},
                                 "region": {
                                     "startLine": v.range.start.line + 1,
                                     "startColumn": v.range.start.character + 1,

@@ -5,16 +5,36 @@ Pure functions over strings, shared by the CLI, the language server and the test
 
 from __future__ import annotations
 
+import re
 import time
 
 from .analysis.context import UNKNOWN, BuildContext
 from .dockerfile import parse
 from .dockerfile.model import Pos, index_of_utf16
-from .lint import lint
+from .lint import LintResult, lint
 from .rules.base import Edit, Fix
 from .settings import Settings
 
 MAX_ROUNDS = 50
+
+
+_CLIENT_EOL = re.compile(r"\r\n|\n|\r")
+BOM = "\ufeff"
+
+
+def line_end(text: str) -> str:
+    """The file's line end: ``\r\n`` when most lines end with it, else ``\n``."""
+    crlf = text.count("\r\n")
+    return "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
+
+
+def keep_line_ends(original: str, new: str) -> str:
+    """``new`` (written with ``\n``) with the line ends and byte-order mark of ``original``."""
+    if line_end(original) == "\r\n":
+        new = new.replace("\r\n", "\n").replace("\n", "\r\n")
+    if original.startswith(BOM) and not new.startswith(BOM):
+        new = BOM + new
+    return new
 
 
 def _offset(lines: list[str], starts: list[int], pos: Pos) -> int:
@@ -25,21 +45,34 @@ def _offset(lines: list[str], starts: list[int], pos: Pos) -> int:
 
 
 def apply_edits(text: str, edits: tuple[Edit, ...] | list[Edit]) -> str:
-    """Apply non-overlapping edits (positions in the original text) to ``text``."""
-    lines = text.split("\n")
-    starts, total = [], 0
-    for ln in lines:
-        starts.append(total)
-        total += len(ln) + 1
+    """Apply non-overlapping edits (positions in the original text) to ``text``.
+
+    Lines are counted as an LSP client counts them (``\n``, ``\r\n`` and a lone ``\r``
+    end a line), as the model's positions are; a leading byte-order mark is not part of
+    line 0's columns and is kept; inserted line ends follow the file's (CRLF stays CRLF).
+    """
+    bom = text.startswith(BOM)
+    if bom:
+        text = text[1:]
+    lines, starts, at = [], [], 0
+    for m in _CLIENT_EOL.finditer(text):
+        starts.append(at)
+        lines.append(text[at : m.start()])
+        at = m.end()
+    starts.append(at)
+    lines.append(text[at:])
+    eol = line_end(text)
     spans = sorted(((_offset(lines, starts, e.range.start), _offset(lines, starts, e.range.end), e.new_text) for e in edits), reverse=True)
     out = text
     last_start = len(text) + 1
     for start, end, new in spans:
         if end > last_start:
             raise ValueError("overlapping edits")
+        if eol != "\n" and "\n" in new:
+            new = new.replace("\r\n", "\n").replace("\n", eol)
         out = out[:start] + new + out[end:]
         last_start = start
-    return out
+    return BOM + out if bom else out
 
 
 def apply_fix(text: str, fix: Fix) -> str:
@@ -47,7 +80,11 @@ def apply_fix(text: str, fix: Fix) -> str:
 
 
 def fix_all(
-    text: str, settings: Settings | None = None, context: BuildContext = UNKNOWN, deadline: float | None = None
+    text: str,
+    settings: Settings | None = None,
+    context: BuildContext = UNKNOWN,
+    deadline: float | None = None,
+    first: LintResult | None = None,
 ) -> tuple[str, list[str]]:
     """Apply every safe, in-file fix one at a time, re-checking in between.
 
@@ -62,7 +99,7 @@ def fix_all(
     for _ in range(MAX_ROUNDS):
         if deadline is not None and applied and time.monotonic() > deadline:
             break
-        result = lint(parse(text), settings, context)
+        result = first if first is not None and not applied else lint(parse(text), settings, context)  # ``first``: the findings of ``text`` already known
         candidates = [v for v in result.violations if v.fix is not None and v.fix.safe and v.fix.edits and not v.fix.files]
         candidates = [v for v in candidates if f"{v.code}:{v.range}" not in seen]
         if not candidates:

@@ -9,6 +9,7 @@ the default stands in; the rest of the settings still apply.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -91,6 +92,9 @@ class Settings:
     inlay_hints: bool = False
     """Show base image sizes as inlay hints at the end of FROM lines."""
 
+    check_timeout_ms: int = 10000
+    """Milliseconds the language server lets one check run; a longer check is abandoned and the file gets one diagnostic saying so (0: no limit)."""
+
     rules: RuleSettings = field(default_factory=RuleSettings)
     claude: ClaudeSettings = field(default_factory=ClaudeSettings)
 
@@ -138,9 +142,9 @@ def _coerce(value: Any, default: Any, name: str, path: str, problems: list[Setti
         problems.append(SettingsProblem(path, f"expected a whole number >= 0, got {value!r}"))
         return default
     if isinstance(default, float):
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 and math.isfinite(value):
             return float(value)
-        problems.append(SettingsProblem(path, f"expected a number > 0, got {value!r}"))
+        problems.append(SettingsProblem(path, f"expected a finite number > 0, got {value!r}"))
         return default
     if isinstance(default, str):
         if not isinstance(value, str):

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import Iterable
 
 from slimstage.dockerfile.model import Dockerfile, Pos, Range, utf16_len
 
 
 def client_lines(text: str) -> list[str]:
-    """The document's lines as slimstage and BuildKit count them (``\\n``, trailing ``\\r`` dropped)."""
-    return [ln.rstrip("\r") for ln in text.split("\n")]
+    """The document's lines as an LSP client counts them, and so slimstage's positions
+    (``\\n``, ``\\r\\n`` and a lone ``\\r`` end a line; BuildKit ends lines only at ``\\n``)."""
+    return re.split(r"\r\n|\n|\r", text)
 
 
 def assert_pos_inside(pos: Pos, lines: list[str], what: str) -> None:

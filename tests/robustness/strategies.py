@@ -328,3 +328,79 @@ def single_stage_apps(draw):
         files[name] = draw(st.sampled_from(("", "{", "[]", '{"scripts": 5, "main": null}', "\x00\xff", files[name] * 3)))
     names = frozenset(files) | frozenset(draw(st.lists(st.sampled_from(CONTEXT_FILES), max_size=4)))
     return text, ProjectFiles(names, True, files)
+
+
+# -- input shapes that used to hang or blow up (tests/robustness/test_blowups.py) ------------------
+
+
+@st.composite
+def doubling_chains(draw) -> str:
+    """ARG/ENV chains where each value names the one before it several times (``A2=${A1}${A1}``),
+    mixed with ``${X:-...}``/``${X:+...}`` forms, global ARGs used in FROM, WORKDIR and COPY."""
+    kind = draw(st.sampled_from(("ARG", "ENV")))
+    steps = draw(st.integers(20, 80))
+    fanout = draw(st.integers(2, 4))
+    forms = ("${{{0}}}", "${{{0}:-x}}", "${{{0}:+{0}}}", "${{{0}-y}}", "${0}", "$" "{{{0}}}/")
+    lines = ["ARG G0=ab"] + [f"ARG G{i}=" + "".join(draw(st.sampled_from(forms)).format(f"G{i - 1}") for _ in range(fanout)) for i in range(1, steps)]
+    lines.append(f"FROM alpine:${{G{steps - 1}}}")
+    lines.append(f"{kind} V0=cd")
+    for i in range(1, steps):
+        lines.append(f"{kind} V{i}=" + "".join(draw(st.sampled_from(forms)).format(f"V{i - 1}") for _ in range(fanout)))
+    lines += [f"WORKDIR /app/$V{steps - 1}", f"COPY . /src/${{V{steps - 1}}}", f"USER $V{steps - 1}", "RUN make"]
+    return "\n".join(lines) + "\n"
+
+
+_IGNORE_PIECES = ("**/", "**", "*", "*a", "a*", "?", "[a-c]", "[!b]", "a", "/", "\\*", ".")
+
+
+@st.composite
+def hostile_ignore_patterns(draw) -> str:
+    """.dockerignore patterns that make a backtracking regex explode: many ``**/`` or ``*a``."""
+    shape = draw(st.sampled_from(("dirs", "stars", "mixed")))
+    n = draw(st.integers(8, 40))
+    if shape == "dirs":
+        return "**/" * n + draw(st.sampled_from(("z", "*.z", "a/**")))
+    if shape == "stars":
+        return "*a" * n + draw(st.sampled_from(("c", "*c", "?c")))
+    return "".join(draw(st.lists(st.sampled_from(_IGNORE_PIECES), min_size=n, max_size=n))) + "z"
+
+
+@st.composite
+def hostile_paths(draw) -> str:
+    """Long context paths that nearly match the patterns above."""
+    segment = draw(st.sampled_from(("a", "aa", "ab", "a" * 50, "b")))
+    depth = draw(st.integers(1, 300))
+    tail = draw(st.sampled_from(("", "y", "/y", "aaaa" * 100)))
+    return "/".join([segment] * depth) + tail
+
+
+@st.composite
+def long_package_lines(draw) -> str:
+    """One install with thousands of packages (apt, apk or dnf), some local files among them."""
+    n = draw(st.integers(2000, 20000))
+    manager = draw(st.sampled_from(("apt-get install -y", "apk add --no-cache", "dnf install -y")))
+    names = " ".join(f"pkg{i}" if i % 997 else f"./local{i}.deb" for i in range(n))
+    return f"FROM debian\nRUN apt-get update && {manager} {names} && rm -rf /var/lib/apt/lists/*\n"
+
+
+@st.composite
+def many_continuations(draw) -> str:
+    """One RUN continued over tens of thousands of lines (with comments and blank lines inside)."""
+    n = draw(st.integers(10000, 60000))
+    esc = draw(st.sampled_from(("\\", "`")))
+    eol = draw(st.sampled_from(("\n", "\r\n")))
+    head = f"# escape={esc}{eol}" if esc == "`" else ""
+    filler = draw(st.sampled_from((f"  a {esc}{eol}", f"  && b {esc}{eol}# c{eol}", f"  x {esc}{eol}{eol}")))
+    return f"{head}FROM debian{eol}RUN echo {esc}{eol}" + filler * n + f"  end{eol}"
+
+
+@st.composite
+def lone_cr_files(draw) -> str:
+    """Files whose line ends are, at least in places, a lone CR (classic Mac), as editors see them."""
+    text = draw(dockerfiles(max_stages=2, max_body=6)).replace("\r\n", "\n")
+    mode = draw(st.sampled_from(("all", "some")))
+    if mode == "all":
+        return text.replace("\n", "\r")
+    lines = text.split("\n")
+    ends = draw(st.lists(st.sampled_from(("\n", "\r", "\r\n")), min_size=len(lines), max_size=len(lines)))
+    return "".join(line + end for line, end in zip(lines, ends))

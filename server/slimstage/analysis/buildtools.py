@@ -92,7 +92,8 @@ def os_installs(ins: Instruction) -> list[OsInstall]:
     for i, step in enumerate(steps):
         if step.action != "install":
             continue
-        packages = tuple(p for p in step.packages if "$" not in p and "`" not in p and p not in step.local_files)
+        local = frozenset(step.local_files)
+        packages = tuple(p for p in step.packages if "$" not in p and "`" not in p and p not in local)
         group = _group(step)
         at = next((j for j, c in enumerate(cmds) if c is step.command), len(cmds))
         later = cmds[at + 1 :]

@@ -25,15 +25,19 @@ class IgnorePattern:
     line: int  # 1-based line in the .dockerignore
 
     @cached_property
-    def regex(self) -> Optional[re.Pattern[str]]:
-        try:
-            return re.compile(_to_regex(self.text))
-        except re.error:
-            return None
+    def matcher(self) -> Optional["_Matcher"]:
+        """None when the pattern is invalid (a bad ``[...]`` class): it then matches nothing."""
+        return _Matcher.compile(self.text)
 
     def matches(self, path: str) -> bool:
-        rx = self.regex
-        return bool(rx is not None and rx.match(path))
+        m = self.matcher
+        return m is not None and m.run(path, False)
+
+    def matches_or_parent(self, path: str) -> bool:
+        """True when the pattern matches ``path`` or one of the folders above it (``a``, ``a/b``
+        for ``a/b/c``), in one pass over ``path``."""
+        m = self.matcher
+        return m is not None and m.run(path, True)
 
     @property
     def literal_prefix(self) -> str:
@@ -44,8 +48,22 @@ class IgnorePattern:
         return self.text
 
 
-def _to_regex(pattern: str) -> str:
-    out = ["^"]
+# -- matching in linear time ---------------------------------------------------------------------
+#
+# BuildKit turns a pattern into a Go regular expression (RE2: linear time). Python's ``re``
+# backtracks, so ``**/**/**/**/z`` or ``*a*a*a*a*c`` against a long path takes exponential time.
+# The pattern is read here into a short list of tokens and run as an NFA (all states at
+# once, Thompson's construction), with the state sets it meets cached as a DFA: time is
+# O(len(path) * len(pattern)) at worst, and O(len(path)) once the cache is warm.
+
+_LIT, _ONE, _CLASS, _STAR, _ALL, _DIRS = range(6)
+# _ONE: ``?`` = [^/]; _CLASS: ``[...]``; _STAR: ``*`` = [^/]*; _ALL: ``**`` at the end = .*;
+# _DIRS: ``**`` or ``**/`` before more pattern = (.*/)?  (``.`` never matches a newline, as in Go)
+_CACHE_LIMIT = 4096
+
+
+def _tokens(pattern: str) -> Optional[list[tuple[int, object]]]:
+    out: list[tuple[int, object]] = []
     i, n = 0, len(pattern)
     while i < n:
         ch = pattern[i]
@@ -54,29 +72,121 @@ def _to_regex(pattern: str) -> str:
                 i += 2
                 if i < n and pattern[i] == "/":
                     i += 1
-                out.append(".*" if i >= n else "(.*/)?")
+                out.append((_ALL, None) if i >= n else (_DIRS, None))
                 continue
-            out.append("[^/]*")
+            out.append((_STAR, None))
         elif ch == "?":
-            out.append("[^/]")
+            out.append((_ONE, None))
         elif ch == "\\" and i + 1 < n:
             i += 1
-            out.append(re.escape(pattern[i]))
+            out.append((_LIT, pattern[i]))
         elif ch == "[":
             end = pattern.find("]", i + 1)
             if end < 0:
-                out.append(re.escape(ch))
+                out.append((_LIT, ch))
             else:
                 body = pattern[i + 1 : end]
                 if body.startswith("^"):
                     body = "!" + body[1:]
-                out.append("[" + ("^" + body[1:] if body.startswith("!") else body).replace("\\", "\\\\") + "]")
+                cls = "[" + ("^" + body[1:] if body.startswith("!") else body).replace("\\", "\\\\") + "]"
+                try:
+                    out.append((_CLASS, re.compile(cls)))  # one character at a time: no backtracking
+                except re.error:
+                    return None
                 i = end
         else:
-            out.append(re.escape(ch))
+            out.append((_LIT, ch))
         i += 1
-    out.append("$")
-    return "".join(out)
+    # ``*`` next to ``*`` or ``**`` adds nothing but states: ``a***b``, ``**/*/**``...
+    merged: list[tuple[int, object]] = []
+    for tok in out:
+        if merged and tok[0] == _STAR and merged[-1][0] in (_STAR, _ALL):
+            continue
+        if merged and tok[0] == _ALL and merged[-1][0] == _STAR:
+            merged[-1] = tok
+            continue
+        merged.append(tok)
+    return merged
+
+
+class _Matcher:
+    __slots__ = ("tokens", "accept", "start", "_steps")
+
+    def __init__(self, tokens: list[tuple[int, object]]) -> None:
+        self.tokens = tokens
+        self.accept = len(tokens)
+        self.start = self._closure((0,))
+        self._steps: dict[tuple[frozenset[int], str], frozenset[int]] = {}
+
+    @staticmethod
+    def compile(pattern: str) -> Optional["_Matcher"]:
+        tokens = _tokens(pattern)
+        return None if tokens is None else _Matcher(tokens)
+
+    def _closure(self, states) -> frozenset[int]:
+        out = set(states)
+        todo = list(states)
+        tokens, accept = self.tokens, self.accept
+        while todo:
+            s = todo.pop()
+            if s < accept and tokens[s][0] in (_STAR, _ALL, _DIRS) and s + 1 not in out:
+                out.add(s + 1)  # these may match nothing
+                todo.append(s + 1)
+        return frozenset(out)
+
+    def _step(self, states: frozenset[int], c: str) -> frozenset[int]:
+        key = (states, c)
+        found = self._steps.get(key)
+        if found is not None:
+            return found
+        nxt: set[int] = set()
+        tokens, accept = self.tokens, self.accept
+        for s in states:
+            if s > accept:  # inside the ``.*/`` of a _DIRS token: leave it after any '/'
+                if c != "\n":
+                    nxt.add(s)
+                if c == "/":
+                    nxt.add(s - accept)
+                continue
+            if s == accept:
+                continue
+            kind, arg = tokens[s]
+            if kind == _LIT:
+                if c == arg:
+                    nxt.add(s + 1)
+            elif kind == _ONE:
+                if c != "/":
+                    nxt.add(s + 1)
+            elif kind == _CLASS:
+                if arg.fullmatch(c):  # type: ignore[union-attr]
+                    nxt.add(s + 1)
+            elif kind == _STAR:
+                if c != "/":
+                    nxt.add(s)
+            elif kind == _ALL:
+                if c != "\n":
+                    nxt.add(s)
+            else:  # _DIRS
+                if c != "\n":
+                    nxt.add(accept + 1 + s)
+                if c == "/":
+                    nxt.add(s + 1)
+        found = self._closure(nxt)
+        if len(self._steps) >= _CACHE_LIMIT:
+            self._steps.clear()
+        self._steps[key] = found
+        return found
+
+    def run(self, path: str, or_parent: bool) -> bool:
+        states = self.start
+        accept = self.accept
+        for c in path:
+            if or_parent and c == "/" and accept in states:
+                return True  # the folder above this '/' matches
+            states = self._step(states, c)
+            if not states:
+                return False
+        return accept in states
 
 
 def clean_path(path: str) -> str:
@@ -115,10 +225,9 @@ class Dockerignore:
     def decisive(self, path: str) -> Optional[IgnorePattern]:
         """The last pattern that matches ``path`` or a folder above it (None: nothing matches)."""
         file = clean_path(path)
-        parents = file.split("/")[:-1]
         found: Optional[IgnorePattern] = None
         for pattern in self.patterns:
-            if pattern.matches(file) or any(pattern.matches("/".join(parents[: i + 1])) for i in range(len(parents))):
+            if pattern.matches_or_parent(file):
                 found = pattern
         return found
 

@@ -188,39 +188,64 @@ def is_minimal(image: str) -> bool:
     )
 
 
+def is_windows_image(image: str) -> bool:
+    """A Windows container image (Nano Server, Server Core, or a tag built on them): its users
+    are ContainerUser and ContainerAdministrator, it has no shell, apt or /etc, and Linux
+    runtime advice (``USER 65532``, distroless, alpine) does not apply to it."""
+    low = image.lower()
+    ref = parse_ref(low)
+    if ref.registry == "mcr.microsoft.com" and ref.repository.startswith("windows"):
+        return True
+    return any(marker in ref.tag for marker in ("nanoserver", "windowsservercore", "servercore", "ltsc20", "windows"))
+
+
 # -- ARG defaults in FROM lines ---------------------------------------------------------------
 
 _VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
 
 
+# Longest value an expansion may produce. ``ARG A2=${A1}${A1}`` doubles at every step, so
+# without a cap twenty-odd lines need gigabytes; a longer value is "not known" (None), like
+# one that depends on a build argument. Image references and paths are far shorter.
+MAX_EXPANDED = 8192
+
+
 def expand(text: str, values: Mapping[str, Optional[str]]) -> Optional[str]:
     """``text`` with ``$VAR``, ``${VAR}``, ``${VAR:-default}`` and ``${VAR:+alt}`` filled in.
 
-    None when a variable has no value and no default: the text cannot be known.
+    None when a variable has no value and no default (the text cannot be known), or when the
+    result would be longer than ``MAX_EXPANDED`` characters.
     """
     if "$" not in text:
         return text
     unknown = False
+    size = 0
 
     def sub(m: re.Match[str]) -> str:
-        nonlocal unknown
+        nonlocal unknown, size
+        if unknown:
+            return ""
         name = m.group(1) or m.group(4)
         op, word = m.group(2), m.group(3) or ""
         value = values.get(name)
         is_set = name in values and value is not None
         if op in (":-", "-"):
-            if is_set and (value or op == "-"):
-                return value or ""
-            return expand(word, values) or ""
-        if op in (":+", "+"):
-            return word if is_set and (value or op == "+") else ""
-        if not is_set:
+            out = value or "" if is_set and (value or op == "-") else expand(word, values) or ""
+        elif op in (":+", "+"):
+            out = word if is_set and (value or op == "+") else ""
+        elif not is_set:
             unknown = True
             return ""
-        return value or ""
+        else:
+            out = value or ""
+        size += len(out) + 8  # what a match may replace is at most a few characters per name
+        if size > MAX_EXPANDED + len(text):
+            unknown = True
+            return ""
+        return out
 
     out = _VAR.sub(sub, text)
-    return None if unknown or "$" in out else out
+    return None if unknown or "$" in out or len(out) > MAX_EXPANDED else out
 
 
 def global_arg_defaults(doc: Dockerfile) -> dict[str, Optional[str]]:
@@ -286,6 +311,13 @@ def runtime_suggestion(ecosystem: str, target_base: str, image: str = "") -> Opt
     """A runtime image for ``ecosystem`` in the ``target_base`` family (distroless, alpine, slim, scratch)."""
     version = version_of(image)
     major = version.split(".")[0]
+    if image and is_windows_image(image):
+        # Windows builds need Windows runtimes: Linux images (distroless, alpine, chiseled) cannot run them
+        if ecosystem != "dotnet":
+            return None
+        dv = version if version and "." in version else (f"{major}.0" if major else "8.0")
+        host = re.search(r"ltsc\d{4}|\b(?:1809|20h2|2004)\b", parse_ref(image).tag.lower())
+        return f"mcr.microsoft.com/dotnet/aspnet:{dv}-nanoserver-{host.group(0) if host else 'ltsc2022'}"
     if ecosystem in ("go", "rust", "c", "haskell", "swift"):
         static = "gcr.io/distroless/static-debian12" if ecosystem == "go" else "gcr.io/distroless/cc-debian12"
         return {"distroless": static, "alpine": "alpine:3.24", "slim": "debian:bookworm-slim", "scratch": "scratch"}.get(target_base, static)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import weakref
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Optional
 
 from ..dockerfile.model import Instruction
@@ -40,7 +41,7 @@ class SystemStep:
         """The package list is computed (``$(cat list)``, ``$PKGS``, ``xargs``), not written out."""
         return self.command.via == "xargs" or any("$" in p or "`" in p for p in self.packages)
 
-    @property
+    @cached_property
     def local_files(self) -> tuple[str, ...]:
         """Packages installed from files (``./app.deb``, ``/tmp/x.rpm``), which come from the context or a download."""
         return tuple(p for p in self.packages if p.startswith((".", "/")) or p.endswith((".deb", ".rpm", ".apk")))

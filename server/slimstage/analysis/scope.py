@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Iterator, Mapping, Optional
 
 from ..dockerfile.model import Dockerfile, Instruction, Stage
+from .images import MAX_EXPANDED
 
 UNKNOWN_ROOT = "@"
 _MAX_DEPTH = 64  # an Env chain is flattened into one dict after this many ENV/ARG instructions
@@ -80,21 +81,30 @@ class Scope:
         return self.user is not None and self.user.split(":", 1)[0] in ("", "root", "0")
 
     def expand(self, text: str) -> Optional[str]:
-        """``text`` with ``$VAR`` / ``${VAR}`` replaced; None when a variable has no known value."""
+        """``text`` with ``$VAR`` / ``${VAR}`` replaced; None when a variable has no known value
+        or the result is longer than ``MAX_EXPANDED`` (a doubling chain of ARGs)."""
         if "$" not in text:
             return text
         missing = False
+        size = len(text)
 
         def sub(m: re.Match) -> str:
-            nonlocal missing
+            nonlocal missing, size
+            if missing:
+                return ""
             name = m.group(1) or m.group(2)
-            if name in self.env:
-                return self.env[name]
-            missing = True
-            return ""
+            value = self.env.get(name)
+            if value is None:
+                missing = True
+                return ""
+            size += len(value)
+            if size > 2 * MAX_EXPANDED:  # doubling chains stop here: the value is "not known"
+                missing = True
+                return ""
+            return value
 
         out = _VAR.sub(sub, text)
-        return None if missing or "$" in out else out
+        return None if missing or "$" in out or len(out) > MAX_EXPANDED else out
 
     def resolve(self, path: str) -> Optional[str]:
         """``path`` (absolute, or relative to the WORKDIR) as a normalised absolute path."""

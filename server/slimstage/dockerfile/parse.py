@@ -14,6 +14,7 @@ import re
 import weakref
 from typing import Optional
 
+from . import lone_cr
 from .words import split_words, unterminated
 from .model import (
     LineMap,
@@ -167,6 +168,7 @@ class _Parser:
     def run(self) -> Dockerfile:
         self.read_directives()
         lines, n, i = self.lines, len(self.lines), 0
+        last = n - 1 if lines[-1] == "" else n  # the "" after a final newline is not a line
         while i < n:
             raw = lines[i]
             if _is_comment(raw):
@@ -180,10 +182,10 @@ class _Parser:
                 continue
             lm = LineMap()
             lm.add(0, i, len(raw) - len(stripped), raw)
-            logical = first
+            parts = [first]  # joined once at the end: `+=` on a long string copies it every line
+            size = len(first)
             start_line = i
             i += 1
-            last = n - 1 if lines[-1] == "" else n  # the "" after a final newline is not a line
             while not is_end and i < last:
                 raw = lines[i]
                 if _is_comment(raw):
@@ -194,9 +196,11 @@ class _Parser:
                     i += 1
                     continue
                 cont, is_end = self.trim_continuation(raw)
-                lm.add(len(logical), i, 0, raw)
-                logical += cont
+                lm.add(size, i, 0, raw)
+                parts.append(cont)
+                size += len(cont)
                 i += 1
+            logical = "".join(parts) if len(parts) > 1 else first
             end_line = i - 1
             if not is_end:
                 self.problems.append(
@@ -444,7 +448,10 @@ def parse(text: str, previous: Optional[Dockerfile] = None) -> Dockerfile:
     instructions be reused instead of parsed again (the language server passes it).
     """
     try:
-        return _Parser(text, previous).run()
+        doc = _Parser(text, previous).run()
+        if lone_cr.needed(text):  # positions as an LSP client counts lines (a lone CR ends one)
+            doc = lone_cr.remap(doc, text)
+        return doc
     except RecursionError:  # pragma: no cover - defensive: deeply nested JSON
         return _Parser("").run()
 

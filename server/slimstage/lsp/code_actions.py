@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Optional
 
 from lsprotocol import types
 
-from ..fixes import fix_all
+from ..fixes import fix_all, line_end
 from . import convert_command
 from .convert import end_of, fix_to_workspace_edit, from_range, overlaps, to_diagnostic, to_range
 
@@ -42,7 +42,7 @@ def quick_fixes(ls: "SlimstageServer", params: types.CodeActionParams) -> list[t
     for v in result.violations:
         if v.fix is None or not overlaps(v.range, wanted):
             continue
-        edit = fix_to_workspace_edit(v.fix, uri, doc.version, ctx_root)
+        edit = fix_to_workspace_edit(v.fix, uri, doc.version, ctx_root, line_end(doc.source))
         if edit is None:
             continue
         actions.append(
@@ -65,8 +65,12 @@ def fix_all_action(ls: "SlimstageServer", uri: str) -> Optional[types.CodeAction
     if not any(v.fix is not None and v.fix.safe and v.fix.edits and not v.fix.files for v in result.violations):
         return None
     text = doc.source
+    if ls.state.check_seconds(uri) > FIX_ALL_BUDGET_S:
+        return None  # one re-check alone would hold the server longer than the budget
     # Bounded: a partial "fix all" is still correct (each fix is re-checked) and can be run again.
-    new_text, applied = fix_all(text, ls.state.settings, result.analysis.context, deadline=time.monotonic() + FIX_ALL_BUDGET_S)
+    new_text, applied = fix_all(
+        text, ls.state.settings, result.analysis.context, deadline=time.monotonic() + FIX_ALL_BUDGET_S, first=result
+    )
     if not applied or new_text == text:
         return None
     end = end_of(text)

@@ -6,7 +6,8 @@ The only place that knows both sides, so rules and analysis never import the pro
 from __future__ import annotations
 
 import re
-from pathlib import Path
+import os
+from pathlib import Path, PurePath, PureWindowsPath
 from typing import Optional
 from urllib.parse import unquote, urlparse
 
@@ -68,28 +69,48 @@ def to_diagnostic(v: Violation, uri: str) -> types.Diagnostic:
     )
 
 
-def uri_to_path(uri: str) -> Optional[Path]:
+_DRIVE = re.compile(r"^/[A-Za-z]:")
+
+
+def uri_to_path(uri: str, flavour: Optional[type[PurePath]] = None) -> Optional[Path]:
+    """The file a ``file:`` URI names (None for other schemes).
+
+    On Windows (or with ``flavour=PureWindowsPath``) ``file:///c%3A/src/Dockerfile`` is
+    ``C:\\src\\Dockerfile`` (the drive letter VS Code sends lower case and escaped) and
+    ``file://server/share/x`` is ``\\\\server\\share\\x``.
+    """
     parsed = urlparse(uri)
     if parsed.scheme != "file":
         return None
     path = unquote(parsed.path)
+    windows = (flavour or type(Path())) is PureWindowsPath or (flavour is None and os.name == "nt")
+    if windows:
+        if _DRIVE.match(path):
+            path = path[1].upper() + path[2:]
+        if parsed.netloc and parsed.netloc != "localhost":
+            path = f"//{parsed.netloc}{path}"
+        out: PurePath = PureWindowsPath(path)
+        return out if flavour is not None else Path(out)  # type: ignore[return-value]
     if parsed.netloc and parsed.netloc != "localhost":
         path = f"//{parsed.netloc}{path}"
-    return Path(path)
+    return (flavour or Path)(path)  # type: ignore[return-value]
 
 
 def path_to_uri(path: Path) -> str:
     return path.resolve().as_uri()
 
 
-def fix_to_workspace_edit(fix: Fix, uri: str, version: Optional[int], context_root: Optional[Path]) -> Optional[types.WorkspaceEdit]:
-    """A versioned WorkspaceEdit for ``fix``; file changes need a known build context folder."""
+def fix_to_workspace_edit(
+    fix: Fix, uri: str, version: Optional[int], context_root: Optional[Path], eol: str = "\n"
+) -> Optional[types.WorkspaceEdit]:
+    """A versioned WorkspaceEdit for ``fix``; file changes need a known build context folder.
+    ``eol``: the document's line end, used for the lines the fix inserts (CRLF stays CRLF)."""
     changes: list = []
     if fix.edits:
         changes.append(
             types.TextDocumentEdit(
                 text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
-                edits=[types.TextEdit(to_range(e.range), e.new_text) for e in fix.edits],
+                edits=[types.TextEdit(to_range(e.range), e.new_text.replace("\n", eol) if eol != "\n" else e.new_text) for e in fix.edits],
             )
         )
     for fc in fix.files:

@@ -16,11 +16,12 @@ import asyncio
 import contextvars
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from lsprotocol import types
 
 from .. import settings as settings_mod
+from .checks import Abandoned, in_daemon_thread
 from .convert import end_of
 
 if TYPE_CHECKING:
@@ -174,30 +175,40 @@ async def run_conversion(ls: "SlimstageServer", target: Target) -> dict[str, Any
     loop = asyncio.get_running_loop()
     work: Optional[asyncio.Future] = None
     cancelled = False
+    stop_thread: Optional[Callable[[], None]] = None
 
     def cancel() -> None:
         nonlocal cancelled
         cancelled = True
+        if stop_thread is not None:
+            stop_thread()  # the offline planner's thread ends now, not when it is done
         if work is not None and not work.done():
             loop.call_soon_threadsafe(work.cancel)
 
     progress.on_cancel(cancel)
     _on_request_cancelled(ls, cancel)
     try:
-        project = await asyncio.to_thread(read_project, context)
+        reading, _stop = in_daemon_thread(read_project, context)
+        project = await asyncio.wrap_future(reading)
         job = Job(text, settings, engine, context, project, api_key if engine == "claude" else None, notes)
         if engine == "claude":
             work = asyncio.ensure_future(convert(job, progress.report))
         else:
             def threadsafe(message: str) -> None:
-                loop.call_soon_threadsafe(progress.report, message)
+                if not loop.is_closed():
+                    loop.call_soon_threadsafe(progress.report, message)
 
-            work = asyncio.ensure_future(asyncio.to_thread(_run_sync, job, threadsafe))
+            future, stop_thread = in_daemon_thread(_run_sync, job, threadsafe)
+            work = asyncio.wrap_future(future)
         conversions.running[uri] = work
         if cancelled:
-            work.cancel()
+            cancel()
         outcome = await work
+        if isinstance(outcome, Abandoned):  # stopped from the progress UI or $/cancelRequest
+            raise asyncio.CancelledError
     except asyncio.CancelledError:
+        if ls.protocol._shutdown or getattr(ls.protocol, "exiting", False):
+            return {"status": "cancelled"}  # shutdown or exit: nobody to tell, stdout may be closed
         progress.end("Cancelled")
         _say(ls, types.MessageType.Info, "conversion cancelled; the file is unchanged.")
         return {"status": "cancelled"}

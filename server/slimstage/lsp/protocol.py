@@ -65,6 +65,7 @@ def apply_change(text: str, change: types.TextDocumentContentChangeEvent) -> str
 
 class SlimstageProtocol(LanguageServerProtocol):
     exit_code = 0
+    exiting = False
 
     def structure_message(self, data: dict[str, Any]):
         try:
@@ -91,7 +92,15 @@ class SlimstageProtocol(LanguageServerProtocol):
             error = JsonRpcServerNotInitialized(f"{method} before initialize")
             self._send_response(message.id, None, error.to_response_error())
             return
+        if method == types.SHUTDOWN and is_request:
+            # pygls cancels every pending request while iterating over the dict that a
+            # cancelled request removes itself from ("dictionary changed size during
+            # iteration", -32603): cancel them here, over a copy, so it finds them done.
+            for msg_id, future in list(self._request_futures.items()):
+                if msg_id != message.id and not future.done():
+                    future.cancel()
         if method == types.EXIT:
+            self.exiting = True
             self.exit_code = 0 if self._shutdown else 1  # pygls loses it; serve() returns it
         if method == types.TEXT_DOCUMENT_DID_CHANGE:
             self._whole_text(message.params)

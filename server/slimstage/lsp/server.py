@@ -17,7 +17,7 @@ from typing import Optional
 from urllib.parse import unquote
 
 from lsprotocol import types
-from pygls.exceptions import FeatureRequestError
+from pygls.exceptions import FeatureRequestError, JsonRpcException
 from pygls.io_ import StdoutWriter, run_async
 from pygls.lsp.server import LanguageServer
 from pygls.workspace import TextDocument
@@ -56,7 +56,7 @@ class SlimstageServer(LanguageServer):
         doc = self.open_document(uri)
         if doc is None:
             return None
-        return self.state.result(uri, doc.source, doc.version)
+        return self.diagnostics.result_for(uri, doc.source, doc.version)
 
     # -- errors ---------------------------------------------------------------------------
     def report_server_error(self, error: Exception, source) -> None:
@@ -141,8 +141,17 @@ def create_server() -> SlimstageServer:
     return server
 
 
+def _not_a_refusal(record: logging.LogRecord) -> bool:
+    """Drop pygls' traceback for a request the server refused on purpose (a rename of
+    something that cannot be renamed, an unknown command): the client already has the
+    error as the answer, and the editor's log is not the place for a Python traceback."""
+    exc = record.exc_info[1] if record.exc_info else None
+    return not isinstance(exc, JsonRpcException)
+
+
 def serve(tcp: Optional[tuple[str, int]] = None) -> None:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(name)s: %(message)s")
+    logging.getLogger("pygls.protocol.json_rpc").addFilter(_not_a_refusal)
     server = create_server()
     # What is imported by now lives as long as the process: keep the collector from
     # walking it again and again, and collect less often (a 5,000-line check allocates

@@ -34,6 +34,7 @@ class _Cached:
     generation: int
     settings: Settings
     result: LintResult
+    seconds: float = 0.0  # how long the check took
 
 
 class State:
@@ -96,22 +97,11 @@ class State:
         return ctx
 
     def result(self, uri: str, text: str, version: Optional[int]) -> LintResult:
+        """The findings for this version, computed when not cached. The lock is held only to
+        read and store the cache, so a long check of one document never holds up another."""
         with self._lock:
-            return self._result(uri, text, version)
-
-    def _result(self, uri: str, text: str, version: Optional[int]) -> LintResult:
-        settings = self.settings_for(uri)
-        ctx = self.context_for(uri, settings)
-        cached = self._results.get(uri)
-        if (
-            cached is not None
-            and cached.version == version
-            and cached.generation == self.generation
-            and cached.settings is settings
-            and cached.result.analysis.context is ctx
-            and (cached.text is text or cached.text == text)
-        ):
-            self._results.move_to_end(uri)
+            cached, settings, ctx = self._lookup(uri, text, version)
+        if cached is not None and cached.result is not None and self._fresh_hit(cached, text, version, settings, ctx):
             return cached.result
         if len(text) > MAX_DOCUMENT_CHARS:
             text = text[:MAX_DOCUMENT_CHARS]
@@ -121,11 +111,42 @@ class State:
         elapsed = time.perf_counter() - started
         if elapsed > 0.5:
             print(f"slimstage: checking {uri} took {elapsed:.2f}s", file=sys.stderr)
-        self._results[uri] = _Cached(version, text, self.generation, settings, result)
-        self._results.move_to_end(uri)
-        while len(self._results) > MAX_CACHED_RESULTS:
-            self._results.popitem(last=False)
+        with self._lock:
+            self._results[uri] = _Cached(version, text, self.generation, settings, result, elapsed)
+            self._results.move_to_end(uri)
+            while len(self._results) > MAX_CACHED_RESULTS:
+                self._results.popitem(last=False)
         return result
+
+    def check_seconds(self, uri: str) -> float:
+        """How long the last check of ``uri`` took (0 when none is cached)."""
+        found = self._results.get(uri)
+        return found.seconds if found is not None else 0.0
+
+    def cached(self, uri: str, text: str, version: Optional[int]) -> Optional[LintResult]:
+        """The findings for this version if they are already known (never computes them)."""
+        with self._lock:
+            cached, settings, ctx = self._lookup(uri, text, version)
+        if cached is not None and self._fresh_hit(cached, text, version, settings, ctx):
+            return cached.result
+        return None
+
+    def _lookup(self, uri: str, text: str, version: Optional[int]) -> tuple[Optional[_Cached], Settings, BuildContext]:
+        settings = self.settings_for(uri)
+        ctx = self.context_for(uri, settings)
+        cached = self._results.get(uri)
+        if cached is not None:
+            self._results.move_to_end(uri)
+        return cached, settings, ctx
+
+    def _fresh_hit(self, cached: _Cached, text: str, version: Optional[int], settings: Settings, ctx: BuildContext) -> bool:
+        return (
+            cached.version == version
+            and cached.generation == self.generation
+            and cached.settings is settings
+            and cached.result.analysis.context is ctx
+            and (cached.text is text or cached.text == text)
+        )
 
     def forget(self, uri: str) -> None:
         with self._lock:

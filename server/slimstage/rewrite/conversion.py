@@ -15,6 +15,7 @@ from typing import Callable, Optional
 from ..analysis.context import UNKNOWN, BuildContext
 from ..dockerfile import parse
 from ..dockerfile.model import Dockerfile
+from ..fixes import keep_line_ends
 from ..lint import LintResult, lint
 from ..settings import Settings
 from . import planner
@@ -88,7 +89,7 @@ def _accept(job: Job, original: Dockerfile, baseline: LintResult, proposal: Prop
     assert v.doc is not None
     kept = _kept_findings(v.result)
     return v, Converted(
-        text=text,
+        text=keep_line_ends(job.text, text),  # CRLF stays CRLF, a byte-order mark stays
         engine=engine,
         stages=proposal.stages,
         summary=proposal.summary,

@@ -94,9 +94,15 @@ class UnknownStageReference(Rule):
                 return None  # `FROM node AS node`: the image, not the stage
             where = "this stage's own name" if target.index == r.stage else f"a stage defined later (line {target.range.start.line + 1})"
             shown = f"FROM {r.ref}" if r.kind == "base" else f"{flag}={r.ref}"
+            # A stage cannot move above itself: for its own name, say what it can do instead.
+            advice = (
+                f"Use an earlier stage, or build what it needs in a stage of its own above this one."
+                if target.index == r.stage
+                else f"Move stage `{target.label}` above this one."
+            )
             message = (
                 f"`{shown}` names {where}: a stage can only use the stages above it, so BuildKit looks for an image "
-                f"called `{r.ref}` instead. Move stage `{target.label}` above this one."
+                f"called `{r.ref}` instead. {advice}"
             )
             return self.violation(r.range, message, [Related(target.from_instruction.range, f"stage `{target.label}` is defined here")])
         if target is not None or r.kind == "base" or _looks_like_image(r.ref):

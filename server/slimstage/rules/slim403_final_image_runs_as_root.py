@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator, Optional
 
 from ..analysis import Analysis
-from ..analysis.images import default_user, display_image, nonroot_user, stage_image
+from ..analysis.images import default_user, display_image, is_windows_image, nonroot_user, stage_image
 from ..analysis.runtime import drops_privileges, final_chain, is_root_user, last_user, packages_application
 from ..dockerfile.model import Instruction, Range, Stage, utf16_len
 from .base import Edit, Fix, Rule, Violation
@@ -33,7 +33,9 @@ class FinalImageRunsAsRoot(Rule):
     `setpriv`, `runuser`...), base images of unknown origin (they may set a user), and
     single-stage files that install a runtime or a server without copying an application
     in (the official images: they stay root so images built from them can install
-    packages, and their entrypoints drop privileges).
+    packages, and their entrypoints drop privileges), and Windows images (Nano Server,
+    Server Core: their users are `ContainerUser` and `ContainerAdministrator`, and the
+    Linux advice below does not apply to them).
 
     `microservices-demo` is reported for every service except `cartservice` (`USER
     1000`): the demo sets `runAsNonRoot` and `runAsUser: 1000` in its Kubernetes
@@ -85,6 +87,8 @@ class FinalImageRunsAsRoot(Rule):
             return
         chain = final_chain(a)
         image = stage_image(a, chain[0].index)
+        if image is not None and is_windows_image(image):
+            return  # Windows users (ContainerUser, ContainerAdministrator) are not root; the advice is Linux's
         user = last_user(a)
         if user is not None:
             if is_root_user(user):
