@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator, Optional
+from typing import Optional
 
 from ...analysis import Analysis
 from ...dockerfile.model import Instruction, Word
@@ -25,13 +25,6 @@ def split_port(raw: str) -> tuple[str, str, str, str]:
     return ip, host, port, proto
 
 
-def expose_words(a: Analysis) -> Iterator[tuple[Instruction, Word, Optional[str]]]:
+def expose_words(a: Analysis) -> list[tuple[Instruction, Word, Optional[str]]]:
     """Each word of each EXPOSE in a stage, with its value after expansion (None when unknown)."""
-    env = StageEnv.of(a)
-    for st in a.doc.stages:
-        for ins, state in env.walk(st):
-            if ins.keyword != "EXPOSE":
-                continue
-            for word in ins.args:
-                value = word.text if "$" not in word.text else env.expand_known(state, word.text)
-                yield ins, word, value
+    return StageEnv.of(a).collected.exposes  # type: ignore[return-value]

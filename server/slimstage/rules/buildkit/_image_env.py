@@ -38,7 +38,7 @@ IMAGE_ENV: dict[str, tuple[str, ...]] = {
     "pypy": ("LANG", "PYPY_VERSION", "PYTHON_PIP_VERSION", "PYTHON_GET_PIP_URL", "PYTHON_GET_PIP_SHA256"),
     "ruby": ("LANG", "RUBY_MAJOR", "RUBY_VERSION", "RUBY_DOWNLOAD_URL", "RUBY_DOWNLOAD_SHA256", "GEM_HOME", "BUNDLE_SILENCE_ROOT_WARNING", "BUNDLE_APP_CONFIG"),
     "rust": ("RUSTUP_HOME", "CARGO_HOME", "RUST_VERSION"),
-    "openjdk": _JAVA, "eclipse-temurin": _JAVA, "amazoncorretto": _JAVA, "ibmjava": _JAVA, "ibm-semeru-runtimes": _JAVA, "sapmachine": _JAVA,
+    "openjdk": _JAVA, "adoptopenjdk": _JAVA, "eclipse-temurin": _JAVA, "amazoncorretto": _JAVA, "ibmjava": _JAVA, "ibm-semeru-runtimes": _JAVA, "sapmachine": _JAVA,
     "maven": _JAVA + ("MAVEN_HOME", "MAVEN_CONFIG"),
     "gradle": _JAVA + ("GRADLE_HOME", "GRADLE_VERSION"),
     "tomcat": _JAVA + ("CATALINA_HOME", "TOMCAT_NATIVE_LIBDIR", "LD_LIBRARY_PATH", "GPG_KEYS", "TOMCAT_MAJOR", "TOMCAT_VERSION", "TOMCAT_SHA512"),

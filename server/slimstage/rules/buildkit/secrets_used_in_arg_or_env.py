@@ -16,8 +16,8 @@ _ALLOW = re.compile(r"(?:_|^)(?:public|file|version)(?:_|$)", re.I)
 
 
 def looks_secret(name: str) -> bool:
-    """BuildKit's test: a word such as ``password``, ``token`` or ``key`` is the whole name, or
-    its first or last ``_``-separated part, and no ``public``/``file``/``version`` part."""
+    """BuildKit's test: a word such as ``password``, ``token`` or ``key`` is one of the name's
+    ``_``-separated parts, and no part is ``public``, ``file`` or ``version``."""
     return bool(_DENY.search(name)) and not _ALLOW.search(name)
 
 
@@ -25,12 +25,13 @@ class SecretsUsedInArgOrEnv(BuildKitCheck):
     """An `ARG` or `ENV` inside a stage is named like a secret.
 
     ## What it does
-    Flags each `ARG` and `ENV` key, in a stage, whose name starts or ends with (or is)
-    one of `apikey`, `auth`, `credential(s)`, `key`, `password`, `pword`, `passwd`,
-    `secret`, `token` as an `_`-separated word, in any case, unless a part of the name is
-    `public`, `file` or `version` (`GITHUB_TOKEN` and `DB_PASSWORD` are reported,
-    `PUBLIC_KEY` and `TOKEN_FILE` are not). ARGs before the first `FROM` are not checked,
-    as in BuildKit.
+    Flags each `ARG` and `ENV` key, in a stage, one of whose `_`-separated parts is
+    `apikey`, `auth`, `credential(s)`, `key`, `password`, `pword`, `passwd`, `secret` or
+    `token`, in any case, unless a part is `public`, `file` or `version` (`GITHUB_TOKEN`,
+    `DB_PASSWORD` and also `GPG_KEY` are reported, `PUBLIC_KEY` and `TOKEN_FILE` are not).
+    The test is on the name only, as BuildKit's is: a public key fingerprint named
+    `GPG_KEY` is reported too (suppress it there). ARGs before the first `FROM` are not
+    checked, as in BuildKit.
 
     ## Why it matters
     `ENV` values are stored in the image's configuration and `ARG` values in its build

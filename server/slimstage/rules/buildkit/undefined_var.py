@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Iterator, Optional
 
 from ...analysis import Analysis
 from ...dockerfile.model import Instruction, Pos, Range, Stage, utf16_len
-from ...dockerfile.words import split_words
 from ..base import Edit, Fix, Violation
 from ._common import NON_ENV_ARGS, BuildKitCheck, expand, facts, raw_words, suggest
 from ._image_env import image_env
@@ -27,6 +27,18 @@ class EnvState:
 
     def copy(self) -> "EnvState":
         return EnvState(dict(self.env), set(self.declared), self.open)
+
+
+_EXPANDED = frozenset(("ARG", "ENV", "LABEL", "WORKDIR", "USER", "STOPSIGNAL", "COPY", "ADD", "VOLUME", "RUN"))
+
+
+class Collected:
+    __slots__ = ("workdirs", "exposes", "undefined")
+
+    def __init__(self) -> None:
+        self.workdirs: list[tuple[Instruction, Optional[str]]] = []  # first WORKDIR of each chain, expanded
+        self.exposes: list[tuple[Instruction, object, Optional[str]]] = []  # EXPOSE words, expanded
+        self.undefined: list[tuple[str, Range, str, bool]] = []  # (name, range, suggestion, range is exact)
 
 
 class StageEnv:
@@ -108,6 +120,28 @@ class StageEnv:
                     elif self.facts.global_defaults is None:
                         state.env[key] = None
 
+    @cached_property
+    def collected(self) -> "Collected":
+        """One walk over every stage for UndefinedVar, WorkdirRelativePath and the EXPOSE checks."""
+        out = Collected()
+        workdir_set: dict[int, bool] = {}
+        for st in self.doc.stages:
+            is_set = workdir_set.get(st.base_stage, False) if st.base_stage is not None else False
+            for ins, state in self.walk(st):
+                kw = ins.keyword
+                if kw == "WORKDIR" and ins.args:
+                    if not is_set:
+                        out.workdirs.append((ins, self.expand_known(state, ins.text)))
+                    is_set = True
+                elif kw == "EXPOSE":
+                    for word in ins.args:
+                        value = word.text if "$" not in word.text else self.expand_known(state, word.text)
+                        out.exposes.append((ins, word, value))
+                if not state.open and kw in _EXPANDED:
+                    out.undefined.extend(undefined_in(self.doc, ins, state))
+            workdir_set[st.index] = is_set
+        return out
+
     def expand_known(self, state: EnvState, text: str) -> Optional[str]:
         """``text`` expanded, or None when a variable's value is not known here."""
         exp = expand(text, state.env, self.doc.escape)
@@ -181,78 +215,69 @@ class UndefinedVar(BuildKitCheck):
     fixable = True
 
     def check(self, a: Analysis) -> Iterator[Violation]:
-        env = StageEnv.of(a)
-        for st in a.doc.stages:
-            for ins, state in env.walk(st):
-                if state.open:
-                    continue
-                yield from self._instruction(a, ins, state)
+        for name, rng, hint, exact in StageEnv.of(a).collected.undefined:
+            message = f"Usage of undefined variable '${name}'" + (f" (did you mean ${hint}?)" if hint else "")
+            fix = Fix(f"Use ${hint}", (Edit(rng, hint),), safe=False) if hint and exact else None
+            yield self.violation(rng, message, fix=fix, variable=name, hint=hint)
 
-    def _instruction(self, a: Analysis, ins: Instruction, state: EnvState) -> Iterator[Violation]:
-        esc = a.doc.escape
-        kw = ins.keyword
-        spans: list[tuple[str, Optional[Range], "object"]] = []  # (text, range of the text or None, locator)
-        reported: set[str] = set()
-        if kw == "ARG":
-            local = dict(state.env)
-            for raw, s, e in raw_words(ins):
-                key, sep, value = raw.partition("=")
-                if sep:
-                    offset = s + len(key) + 1
-                    yield from self._report(a, ins, state, expand(value, local, esc), offset, None, reported, local)
-                    if key not in NON_ENV_ARGS:
-                        local[key] = ""
-            return
-        texts: list[tuple[str, int, Optional[Range]]] = []  # (text, offset in ins.text or -1, fallback range)
-        if kw in ("ENV", "LABEL", "WORKDIR", "USER", "STOPSIGNAL"):
-            texts.append((ins.text, 0, None))
-        elif kw in ("COPY", "ADD", "VOLUME"):
-            if ins.is_json:
-                texts.extend((w.text, -1, w.range) for w in ins.args)
-            else:
-                texts.append((ins.text, 0, None))
-            for flag in ins.flags:
-                if flag.name in ("chown", "chmod", "checksum") and flag.value:
-                    texts.append((flag.value, -1, flag.value_range or flag.range))
-        elif kw == "RUN":
-            for flag in ins.flags:
-                if flag.name == "mount" and flag.value and "$" in flag.value:
-                    texts.append((flag.value, -1, flag.value_range or flag.range))
-        else:
-            return
-        for text, offset, fallback in texts:
-            if "$" not in text:
-                continue
-            yield from self._report(a, ins, state, expand(text, state.env, esc), offset, fallback, reported, state.env)
-        if kw in ("COPY", "ADD"):
-            for doc in ins.heredocs:
-                if not doc.expand or "$" not in doc.body:
-                    continue
-                exp = expand(doc.body, state.env, esc, raw=True)
-                for name, s, e in exp.refs:
-                    if name in exp.unmatched and self._undefined(name, state) and name not in reported:
-                        reported.add(name)
-                        rng = Range(_heredoc_pos(doc.body, s, doc.range.start.line), _heredoc_pos(doc.body, e, doc.range.start.line))
-                        yield self._violation(name, rng, state.env)
-        del spans
 
-    @staticmethod
-    def _undefined(name: str, state: EnvState) -> bool:
-        return name not in state.env and name not in state.declared and name not in NON_ENV_ARGS
+def _is_undefined(name: str, env, state: EnvState) -> bool:
+    return name not in env and name not in state.declared and name not in NON_ENV_ARGS
 
-    def _report(self, a, ins, state, exp, offset, fallback, reported, env) -> Iterator[Violation]:
+
+def undefined_in(doc, ins: Instruction, state: EnvState) -> Iterator[tuple[str, Range, str, bool]]:
+    """The undefined variables an instruction expands: (name, range, suggestion, exact range)."""
+    esc = doc.escape
+    kw = ins.keyword
+    reported: set[str] = set()
+
+    def report(exp, offset: int, fallback: Optional[Range], env) -> Iterator[tuple[str, Range, str, bool]]:
         for name, s, e in exp.refs:
-            if name in reported or name in env or name in state.declared or name in NON_ENV_ARGS:
+            if name in reported or not _is_undefined(name, env, state):
                 continue
             reported.add(name)
             rng = ins.range_of(offset + s, offset + e) if offset >= 0 else (fallback or ins.range)
-            yield self._violation(name, rng, env, exact=offset >= 0)
+            yield name, rng, suggest(name, list(env)), offset >= 0
 
-    def _violation(self, name: str, rng: Range, env, exact: bool = True) -> Violation:
-        hint = suggest(name, [k for k in env])
-        message = f"Usage of undefined variable '${name}'" + (f" (did you mean ${hint}?)" if hint else "")
-        fix = Fix(f"Use ${hint}", (Edit(rng, hint),), safe=False) if hint and exact else None
-        return self.violation(rng, message, fix=fix, variable=name, hint=hint)
+    if kw == "ARG":
+        local = dict(state.env)
+        for raw, s, _ in raw_words(ins):
+            key, sep, value = raw.partition("=")
+            if sep:
+                if "$" in value:
+                    yield from report(expand(value, local, esc), s + len(key) + 1, None, local)
+                if key not in NON_ENV_ARGS:
+                    local[key] = ""
+        return
+    texts: list[tuple[str, int, Optional[Range]]] = []  # (text, offset in ins.text or -1, range when not exact)
+    if kw in ("ENV", "LABEL", "WORKDIR", "USER", "STOPSIGNAL"):
+        texts.append((ins.text, 0, None))
+    elif kw in ("COPY", "ADD", "VOLUME"):
+        if ins.is_json:
+            texts.extend((w.text, -1, w.range) for w in ins.args)
+        else:
+            texts.append((ins.text, 0, None))
+        for flag in ins.flags:
+            if flag.name in ("chown", "chmod", "checksum") and flag.value:
+                texts.append((flag.value, -1, flag.value_range or flag.range))
+    elif kw == "RUN":
+        for flag in ins.flags:
+            if flag.name == "mount" and flag.value and "$" in flag.value:
+                texts.append((flag.value, -1, flag.value_range or flag.range))
+    for text, offset, fallback in texts:
+        if "$" in text:
+            yield from report(expand(text, state.env, esc), offset, fallback, state.env)
+    if kw in ("COPY", "ADD"):
+        for doc_ in ins.heredocs:
+            if not doc_.expand or "$" not in doc_.body:
+                continue
+            exp = expand(doc_.body, state.env, esc, raw=True)
+            for name, s, e in exp.refs:
+                if name in reported or not _is_undefined(name, state.env, state):
+                    continue
+                reported.add(name)
+                first = doc_.range.start.line
+                yield name, Range(_heredoc_pos(doc_.body, s, first), _heredoc_pos(doc_.body, e, first)), suggest(name, list(state.env)), True
 
 
-__all__ = ["UndefinedVar", "StageEnv", "EnvState", "env_pairs", "split_words"]
+__all__ = ["UndefinedVar", "StageEnv", "EnvState", "env_pairs", "undefined_in"]

@@ -49,18 +49,6 @@ class WorkdirRelativePath(BuildKitCheck):
     summary = "Relative workdir without an absolute workdir declared within the build can have unexpected results if the base image changes."
 
     def check(self, a: Analysis) -> Iterator[Violation]:
-        env = StageEnv.of(a)
-        done: list[bool] = []
-        for st in a.doc.stages:
-            is_set = done[st.base_stage] if st.base_stage is not None and st.base_stage < len(done) else False
-            for ins, scope in env.walk(st):
-                if ins.keyword != "WORKDIR" or not ins.args:
-                    continue
-                if not is_set:
-                    path = env.expand_known(scope, ins.text)
-                    if path is not None and path and not _WINDOWS_ABS.match(path):
-                        yield self.violation(
-                            ins.range, f'Relative workdir "{path}" can have unexpected results if the base image changes'
-                        )
-                is_set = True
-            done.append(is_set)
+        for ins, path in StageEnv.of(a).collected.workdirs:
+            if path and not _WINDOWS_ABS.match(path):
+                yield self.violation(ins.range, f'Relative workdir "{path}" can have unexpected results if the base image changes')
