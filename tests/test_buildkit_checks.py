@@ -38,7 +38,7 @@ def _buildkit_fixtures() -> list[tuple[str, Path]]:
         folder = FIXTURES / "rules" / rule.code
         for entry in sorted(folder.iterdir()):
             path = entry / "Dockerfile" if entry.is_dir() else entry
-            if path.is_file():
+            if path.is_file() and (entry.is_dir() or entry.suffix == ".Dockerfile"):
                 out.append((rule.code, path))
     return out
 
