@@ -221,3 +221,15 @@ def test_rules_command_lists_the_family_on_its_own(capsys) -> None:
     assert len(bk) == 22 and all(r["url"].startswith("https://docs.docker.com/") for r in bk)
     assert main(["rules", "stagenamecasing"]) == 0
     assert "https://docs.docker.com/go/dockerfile/rule/stage-name-casing/" in capsys.readouterr().out
+
+
+def test_pathological_inputs_finish_with_bounded_work() -> None:
+    """Thousands of undefined names against hundreds of defined ones, long chains of stages,
+    deep nesting: each gives its findings (suggestions stop at a per-file budget)."""
+    many = "FROM alpine\n" + "".join(f"ENV DEFINED_{i}=1\n" for i in range(200)) + "".join(f"COPY $UNDEFINED_{i} /x\n" for i in range(800))
+    found = [v for v in lint(parse(many)).violations if v.code == "UndefinedVar"]
+    assert len(found) == 800
+    chain = "FROM alpine AS s0\n" + "".join(f"FROM s{i} AS s{i + 1}\nENV V{i}=$NOPE{i}\n" for i in range(400))
+    assert sum(v.code == "UndefinedVar" for v in lint(parse(chain)).violations) == 400
+    deep = "FROM alpine\nENV A=" + "${A:-" * 3000 + "}" * 3000 + "\n"
+    assert lint(parse(deep)).violations is not None

@@ -10,10 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, ClassVar, Iterable, Mapping, Optional
+from typing import TYPE_CHECKING, ClassVar, Iterable, Iterator, Mapping, Optional
 
 from ...dockerfile.model import Dockerfile, Instruction, Range, Stage, index_of_utf16
-from ...dockerfile.words import split_words
 from ..base import Rule
 
 if TYPE_CHECKING:
@@ -54,9 +53,65 @@ def keyword_text(doc: Dockerfile, ins: Instruction) -> str:
     return line[index_of_utf16(line, r.start.character) : index_of_utf16(line, r.end.character)] or ins.keyword
 
 
+_WORD_STOP = re.compile(r"[ \t\v\f\r\"'\\]")
+_NOT_WS = re.compile(r"[^ \t\v\f\r]")
+
+
+def _quote_end(text: str, i: int) -> int:
+    """Index just after the quoted string starting at ``text[i]`` (the end of the text when unclosed)."""
+    q, n = text[i], len(text)
+    j = i + 1
+    while True:
+        k = text.find(q, j)
+        if k < 0:
+            return n
+        if q == "'":
+            return k + 1
+        slashes = 0
+        while k - 1 - slashes >= i + 1 and text[k - 1 - slashes] == "\\":
+            slashes += 1
+        if slashes % 2 == 0:
+            return k + 1
+        j = k + 1
+
+
+def iter_raw_words(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each argument word, quotes kept together, split as ``words.split_words``
+    splits; linear, with plain runs and quoted strings skipped by C-level searches."""
+    n, i = len(text), 0
+    while True:
+        m = _NOT_WS.search(text, i)
+        if m is None:
+            return
+        start = i = m.start()
+        while i < n:
+            m = _WORD_STOP.search(text, i)
+            if m is None:
+                i = n
+                break
+            i = m.start()
+            ch = text[i]
+            if ch in " \t\v\f\r":
+                break
+            if ch == "\\":
+                i = min(i + 2, n)
+            else:
+                i = _quote_end(text, i)
+        yield start, i
+
+
 def raw_words(ins: Instruction) -> list[tuple[str, int, int]]:
     """The argument words with their quotes kept: (raw text, start, end) in ``ins.text``."""
-    return [(ins.text[s:e], s, e) for _, s, e in split_words(ins.text)]
+    text = ins.text
+    return [(text[s:e], s, e) for s, e in iter_raw_words(text)]
+
+
+def first_word_has_equals(text: str) -> bool:
+    """Whether the first argument word holds an ``=`` (``KEY=value``, not the legacy ``KEY value``)."""
+    for s, e in iter_raw_words(text):
+        eq = text.find("=", s, e)
+        return eq >= 0
+    return False
 
 
 def is_self_consistent(word: str) -> bool:
@@ -99,6 +154,9 @@ class _Unknown(Exception):
     pass
 
 
+_SPECIAL_CACHE: dict = {}
+
+
 class _Lexer:
     """BuildKit's word lexer (quotes, the escape character, ``$VAR`` / ``${VAR...}``)."""
 
@@ -124,10 +182,27 @@ class _Lexer:
         self.out.unmatched.add(name)
         return None
 
+    def _special(self, extra: str) -> "re.Pattern[str]":
+        key = (self.esc, self.raw, extra)
+        pat = _SPECIAL_CACHE.get(key)
+        if pat is None:
+            chars = "$" + self.esc + ("" if self.raw else "'\"") + extra
+            pat = _SPECIAL_CACHE[key] = re.compile("[" + re.escape(chars) + "]")
+        return pat
+
     def word(self, stops: str = "") -> str:
         s, n = self.s, len(self.s)
         buf: list[str] = []
+        special = self._special(stops)
         while self.i < n:
+            m = special.search(s, self.i)
+            if m is None:
+                buf.append(s[self.i :])
+                self.i = n
+                break
+            if m.start() > self.i:
+                buf.append(s[self.i : m.start()])  # a plain run, copied at once
+                self.i = m.start()
             ch = s[self.i]
             if stops and ch in stops:
                 return "".join(buf)
@@ -148,11 +223,7 @@ class _Lexer:
                 self.i += 1
                 buf.append(self.double_quoted())
                 continue
-            if ch == "$":
-                buf.append(self.dollar())
-                continue
-            buf.append(ch)
-            self.i += 1
+            buf.append(self.dollar())
         if stops:
             raise _Unknown()  # the closing brace never came
         return "".join(buf)
@@ -160,20 +231,30 @@ class _Lexer:
     def double_quoted(self) -> str:
         s, n = self.s, len(self.s)
         buf: list[str] = []
+        key = (self.esc, "dq")
+        special = _SPECIAL_CACHE.get(key)
+        if special is None:
+            special = _SPECIAL_CACHE[key] = re.compile("[" + re.escape('"$' + self.esc) + "]")
         while self.i < n:
+            m = special.search(s, self.i)
+            if m is None:
+                break
+            if m.start() > self.i:
+                buf.append(s[self.i : m.start()])
+                self.i = m.start()
             ch = s[self.i]
             if ch == '"':
                 self.i += 1
                 return "".join(buf)
-            if ch == self.esc and self.i + 1 < n and s[self.i + 1] in ('"', "$", self.esc):
-                buf.append(s[self.i + 1])
-                self.i += 2
+            if ch == self.esc:
+                if self.i + 1 < n and s[self.i + 1] in ('"', "$", self.esc):
+                    buf.append(s[self.i + 1])
+                    self.i += 2
+                else:
+                    buf.append(ch)
+                    self.i += 1
                 continue
-            if ch == "$":
-                buf.append(self.dollar())
-                continue
-            buf.append(ch)
-            self.i += 1
+            buf.append(self.dollar())
         raise _Unknown()
 
     def name(self) -> str:
@@ -330,27 +411,49 @@ def parse_platform(spec: str) -> Optional[tuple[str, str, str]]:
 
 
 def _levenshtein(a: str, b: str, limit: int) -> int:
+    """Edit distance of ``a`` and ``b``, or ``limit`` when it is ``limit`` or more (a banded
+    computation: O(len * limit), not O(len²))."""
     if abs(len(a) - len(b)) >= limit:
         return limit
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+    big = limit
+    prev = [j if j < limit else big for j in range(len(b) + 1)]
+    for i in range(1, len(a) + 1):
+        lo, hi = max(1, i - limit + 1), min(len(b), i + limit - 1)
+        cur = [big] * (len(b) + 1)
+        cur[0] = i if i < limit else big
+        ca = a[i - 1]
+        best = cur[0]
+        for j in range(lo, hi + 1):
+            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != b[j - 1]))
+            cur[j] = v if v < limit else big
+            if v < best:
+                best = v
+        if best >= limit:
+            return limit
         prev = cur
-    return prev[-1]
+    return min(prev[-1], limit)
 
 
-def suggest(value: str, options: Iterable[str]) -> str:
-    """The closest option under an edit distance of 3 (none when ``value`` itself is an option)."""
+SUGGESTION_BUDGET = 5000  # name comparisons per file; beyond it, messages go without a suggestion
+
+
+def suggest(value: str, options: Iterable[str], budget: Optional[list[int]] = None) -> str:
+    """The closest option under an edit distance of 3 (none when ``value`` itself is an option).
+
+    ``budget`` (a one-item list, shared by a file's checks) bounds the comparisons, so a file
+    with thousands of undefined names and defined ones stays linear."""
     best, mindist = "", 3
     if len(value) > 200:
         return ""
     for opt in options:
         if opt == value:
             return ""
-        if len(opt) > 200:
+        if len(opt) > 200 or abs(len(opt) - len(value)) >= mindist:
             continue
+        if budget is not None:
+            if budget[0] <= 0:
+                return ""
+            budget[0] -= 1
         dist = _levenshtein(value, opt, mindist)
         if dist < mindist:
             best, mindist = opt, dist
@@ -444,8 +547,8 @@ class Facts:
     """What several checks need, computed once per file."""
 
     def __init__(self, a: "Analysis") -> None:
-        self.a = a
-        self.doc = a.doc
+        self.doc = a.doc  # not the Analysis: no reference cycle keeps an old version alive
+        self.suggestions = [SUGGESTION_BUDGET]
 
     @cached_property
     def comments(self) -> dict[int, list[str]]:
@@ -454,15 +557,15 @@ class Facts:
     @cached_property
     def global_arg_keys(self) -> list[str]:
         """Names declared by ARGs before the first FROM, in order."""
-        keys: list[str] = []
+        keys: dict[str, None] = {}
         for ins in self.doc.global_args:
             if ins.keyword != "ARG":
                 continue
-            for word, _, _ in split_words(ins.text):
-                key = word.split("=", 1)[0]
-                if key and key not in keys:
-                    keys.append(key)
-        return keys
+            for raw, _, _ in raw_words(ins):
+                key = raw.split("=", 1)[0]
+                if key:
+                    keys[key] = None
+        return list(keys)
 
     @cached_property
     def global_defaults(self) -> Optional[dict[str, str]]:

@@ -9,8 +9,9 @@ from ...dockerfile.model import Instruction, Word
 from .undefined_var import StageEnv
 
 
-def split_port(raw: str) -> tuple[str, str, str, str]:
-    """(ip, host port, container port, protocol)."""
+def split_port(raw: str) -> Optional[tuple[str, str, str, str]]:
+    """(ip, host port, container port, protocol); None when BuildKit rejects the port before
+    checking it (no port, or a protocol other than tcp, udp, sctp)."""
     parts = raw.split(":")
     container = parts[-1]
     if len(parts) == 1:
@@ -22,6 +23,8 @@ def split_port(raw: str) -> tuple[str, str, str, str]:
     else:
         ip, host = ":".join(parts[:-2]), parts[-2]
     port, _, proto = container.partition("/")
+    if not port or proto.lower() not in ("", "tcp", "udp", "sctp"):
+        return None
     return ip, host, port, proto
 
 

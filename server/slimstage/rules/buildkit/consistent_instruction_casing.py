@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ...analysis import Analysis
+from ...dockerfile.parse import KEYWORDS
 from ..base import Edit, Fix, Violation
 from ._common import BuildKitCheck, is_self_consistent, keyword_text
 
@@ -48,6 +49,8 @@ class ConsistentInstructionCasing(BuildKitCheck):
         lower = upper = 0
         for st in a.doc.stages:
             for ins in st.instructions:
+                if ins.keyword not in KEYWORDS:
+                    continue  # not an instruction: SLIM001 reports it (BuildKit stops there)
                 text = keyword_text(a.doc, ins)
                 keywords.append((ins, text))
                 if is_self_consistent(text):

@@ -47,7 +47,10 @@ class ExposeInvalidFormat(BuildKitCheck):
             if value is None:
                 continue
             for raw in value.split():
-                ip, host, port, proto = split_port(raw)
+                parts = split_port(raw)
+                if parts is None:
+                    continue
+                ip, host, port, proto = parts
                 if not ip and not host:
                     continue
                 fix = None

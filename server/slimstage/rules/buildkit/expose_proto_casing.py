@@ -46,8 +46,8 @@ class ExposeProtoCasing(BuildKitCheck):
             if value is None:
                 continue
             for raw in value.split():
-                proto = split_port(raw)[3]
-                if proto == proto.lower():
+                parts = split_port(raw)
+                if parts is None or parts[3] == parts[3].lower():
                     continue
                 fix = None
                 if word.text == value and "/" in word.text:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from itertools import islice
 from typing import Iterator, Optional
 
 from ...analysis import Analysis
 from ...dockerfile.model import Instruction
 from ..base import Edit, Fix, Violation
-from ._common import BuildKitCheck, keyword_text, raw_words
+from ._common import BuildKitCheck, first_word_has_equals, iter_raw_words, keyword_text
 
 _QUOTED = re.compile(r'^(?:"[^"\\\\]*"|\'[^\']*\')$')
 
@@ -16,7 +17,8 @@ _QUOTED = re.compile(r'^(?:"[^"\\\\]*"|\'[^\']*\')$')
 def modern(ins: Instruction, escape: str) -> Optional[tuple[int, int, str]]:
     """(start, end, replacement) in ``ins.text`` turning ``key value`` into ``key="value"``,
     when that keeps the value exactly; None otherwise."""
-    words = raw_words(ins)
+    text = ins.text
+    words = [(text[s:e], s, e) for s, e in islice(iter_raw_words(text), 3)]
     if len(words) < 2:
         return None
     key, _, key_end = words[0]
@@ -73,8 +75,7 @@ class LegacyKeyValueFormat(BuildKitCheck):
             for ins in st.instructions[1:]:
                 if ins.keyword not in ("ENV", "LABEL"):
                     continue
-                words = raw_words(ins)
-                if not words or "=" in words[0][0]:
+                if not ins.text or first_word_has_equals(ins.text):
                     continue
                 kw = keyword_text(a.doc, ins)
                 fix = None

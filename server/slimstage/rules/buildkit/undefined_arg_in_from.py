@@ -54,6 +54,6 @@ class UndefinedArgInFrom(BuildKitCheck):
                     if name in known or name in seen:
                         continue
                     seen.add(name)
-                    hint = suggest(name, declared)
+                    hint = suggest(name, declared, f.suggestions)
                     message = f"FROM argument '{name}' is not declared" + (f" (did you mean {hint}?)" if hint else "")
                     yield self.violation(frm.range, message, hint=hint, variable=name)

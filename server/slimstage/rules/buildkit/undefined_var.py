@@ -8,7 +8,7 @@ from typing import Iterator, Optional
 from ...analysis import Analysis
 from ...dockerfile.model import Instruction, Pos, Range, Stage, utf16_len
 from ..base import Edit, Fix, Violation
-from ._common import NON_ENV_ARGS, BuildKitCheck, expand, facts, raw_words, suggest
+from ._common import NON_ENV_ARGS, BuildKitCheck, expand, facts, iter_raw_words, raw_words, suggest
 from ._image_env import image_env
 
 
@@ -45,8 +45,7 @@ class StageEnv:
     """Walks stages keeping the variables BuildKit expands instructions with."""
 
     def __init__(self, a: Analysis) -> None:
-        self.a = a
-        self.doc = a.doc
+        self.doc = a.doc  # not the Analysis: no reference cycle keeps an old version alive
         self.facts = facts(a)
         self.ends: dict[int, EnvState] = {}
 
@@ -138,7 +137,7 @@ class StageEnv:
                         value = word.text if "$" not in word.text else self.expand_known(state, word.text)
                         out.exposes.append((ins, word, value))
                 if not state.open and kw in _EXPANDED:
-                    out.undefined.extend(undefined_in(self.doc, ins, state))
+                    out.undefined.extend(undefined_in(self.doc, ins, state, self.facts.suggestions))
             workdir_set[st.index] = is_set
         return out
 
@@ -156,13 +155,20 @@ class StageEnv:
 
 def env_pairs(ins: Instruction) -> list[tuple[str, str]]:
     """(key, raw value) of an ENV: ``ENV a=1 b=2`` or the legacy ``ENV key value``."""
-    words = raw_words(ins)
-    if not words:
+    text = ins.text
+    words = iter_raw_words(text)
+    first = next(words, None)
+    if first is None:
         return []
-    if "=" not in words[0][0]:
-        key, _, start = words[0]
-        return [(key, ins.text[start:].strip())]
-    return [tuple(w.split("=", 1)) for w, _, _ in words if "=" in w]  # type: ignore[misc]
+    s, e = first
+    if text.find("=", s, e) < 0:
+        return [(text[s:e], text[e:].strip())]
+    out = []
+    for s, e in [first, *words]:
+        key, eq, value = text[s:e].partition("=")
+        if eq:
+            out.append((key, value))
+    return out
 
 
 def _heredoc_pos(body: str, offset: int, first_line: int) -> Pos:
@@ -225,7 +231,7 @@ def _is_undefined(name: str, env, state: EnvState) -> bool:
     return name not in env and name not in state.declared and name not in NON_ENV_ARGS
 
 
-def undefined_in(doc, ins: Instruction, state: EnvState) -> Iterator[tuple[str, Range, str, bool]]:
+def undefined_in(doc, ins: Instruction, state: EnvState, budget: Optional[list[int]] = None) -> Iterator[tuple[str, Range, str, bool]]:
     """The undefined variables an instruction expands: (name, range, suggestion, exact range)."""
     esc = doc.escape
     kw = ins.keyword
@@ -237,7 +243,7 @@ def undefined_in(doc, ins: Instruction, state: EnvState) -> Iterator[tuple[str, 
                 continue
             reported.add(name)
             rng = ins.range_of(offset + s, offset + e) if offset >= 0 else (fallback or ins.range)
-            yield name, rng, suggest(name, list(env)), offset >= 0
+            yield name, rng, suggest(name, env, budget), offset >= 0
 
     if kw == "ARG":
         local = dict(state.env)
@@ -277,7 +283,7 @@ def undefined_in(doc, ins: Instruction, state: EnvState) -> Iterator[tuple[str, 
                     continue
                 reported.add(name)
                 first = doc_.range.start.line
-                yield name, Range(_heredoc_pos(doc_.body, s, first), _heredoc_pos(doc_.body, e, first)), suggest(name, list(state.env)), True
+                yield name, Range(_heredoc_pos(doc_.body, s, first), _heredoc_pos(doc_.body, e, first)), suggest(name, state.env, budget), True
 
 
 __all__ = ["UndefinedVar", "StageEnv", "EnvState", "env_pairs", "undefined_in"]
