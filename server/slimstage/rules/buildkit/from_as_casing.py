@@ -15,7 +15,8 @@ class FromAsCasing(BuildKitCheck):
     ## What it does
     Flags a `FROM` written all upper case followed by a lower-case (or mixed) `as`, and a
     `from` written all lower case followed by an `AS` that is not lower case. A `FROM`
-    keyword that is itself mixed case is left to `ConsistentInstructionCasing`.
+    keyword that is itself mixed case is left to `ConsistentInstructionCasing`, and a `FROM`
+    whose second word is not `AS` at all to SLIM001 (BuildKit stops at such a line).
 
     ## Why it matters
     Keywords may be written in either case, but mixing the two in one line reads badly
@@ -46,6 +47,8 @@ class FromAsCasing(BuildKitCheck):
             kw = keyword_text(a.doc, frm)
             as_word = frm.args[1]
             as_text = as_word.text
+            if as_text.lower() != "as":
+                continue  # not `FROM image AS name`: SLIM001 reports the malformed FROM
             if kw == kw.lower():
                 want = as_text.lower()
             elif kw == kw.upper():
