@@ -122,8 +122,11 @@ def test_check_directive_skips_and_errors_like_buildkit() -> None:
     assert all(v.severity != "error" for v in found if v.code.startswith("SLIM3"))  # SLIM rules keep their own
     # skip=all does not touch slimstage's own rules
     assert any(c.startswith("SLIM") for c in _codes("#check=skip=all\nFROM node:22\nCOPY . .\nRUN npm ci\n"))
-    # an invalid directive is ignored here (BuildKit refuses to build)
-    assert "FromAsCasing" in _codes("# check=skip\n" + body)
+    # an invalid directive: BuildKit refuses to build, so SLIM001 says so and the checks run as without it
+    found = lint(parse("# check=skip\n" + body)).violations
+    assert "FromAsCasing" in {v.code for v in found}
+    assert [v.range.start.line for v in found if v.code == "SLIM001"] == [0]
+    assert not [v for v in lint(parse("# check=skip=all;error=false;experimental=all\n" + body)).violations if v.code == "SLIM001"]
 
 
 def test_check_comment_above_an_instruction_skips_there_only() -> None:

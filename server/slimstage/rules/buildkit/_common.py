@@ -463,7 +463,7 @@ def suggest(value: str, options: Iterable[str], budget: Optional[list[int]] = No
 # -- per-file facts, computed once per Analysis ----------------------------------------------
 
 
-def _parse_check(value: str) -> Optional[dict]:
+def parse_check_options(value: str) -> Optional[dict]:
     """BuildKit's ``check`` options: ``skip=A,B;error=true;experimental=C``; None when invalid."""
     value = value.strip()
     out: dict = {"skip": set(), "skip_all": False, "experimental": set(), "experimental_all": False, "error": False}
@@ -503,7 +503,7 @@ def check_directive(doc: Dockerfile) -> Optional[dict]:
     """The file's ``# check=`` directive, parsed (None when there is none or it is invalid)."""
     for d in doc.directives:
         if d.name == "check":
-            return _parse_check(d.value)
+            return parse_check_options(d.value)
     return None
 
 
@@ -513,7 +513,7 @@ def comment_check(comments: list[str]) -> Optional[dict]:
         m = _COMMENT_DIRECTIVE.match(text)
         if not m or m.group(1).lower() != "check":
             continue
-        return _parse_check(m.group(2).split(" ", 1)[0])
+        return parse_check_options(m.group(2).split(" ", 1)[0])
     return None
 
 
