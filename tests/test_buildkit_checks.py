@@ -142,6 +142,10 @@ def test_experimental_check_is_off_unless_asked_for() -> None:
     assert "InvalidDefinitionDescription" in _codes("# check=experimental=all\n" + text)
     assert "InvalidDefinitionDescription" in _codes(text, _settings(rules={"select": ["InvalidDefinitionDescription"]}))
     assert "InvalidDefinitionDescription" not in _codes(text, _settings(rules={"select": ["BUILDKIT"]}))
+    # a check= comment right above an instruction enables it there only
+    here = "FROM scratch AS a\n# check=experimental=InvalidDefinitionDescription\nFROM scratch AS base\n# remark\nFROM scratch AS c\n"
+    found = [v for v in lint(parse(here)).violations if v.code == "InvalidDefinitionDescription"]
+    assert [v.range.start.line for v in found] == [2]
 
 
 def test_family_select_and_ignore() -> None:

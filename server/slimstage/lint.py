@@ -133,6 +133,39 @@ def _skipped_here(v: Violation, lines: _Lines, comments: dict[int, list[str]]) -
     return cfg is not None and (cfg["skip_all"] or v.code in cfg["skip"])
 
 
+def _experimental_here(a: Analysis, settings: Settings, running: list[Rule]) -> list[Violation]:
+    """Findings of experimental checks that a ``# check=experimental=...`` comment right above
+    an instruction enables for that instruction only (as BuildKit merges such comments)."""
+    have = {r.code for r in running}
+    candidates = [
+        r for r in all_rules() if r.experimental and r.code not in have and not _matches(r, settings.rules.ignore)
+        and (not settings.rules.select or _matches(r, settings.rules.select))
+    ]
+    if not candidates or "experimental" not in a.doc.text:
+        return []
+    enabled: dict[str, set[int]] = {}
+    for line, block in facts(a).comments.items():
+        cfg = comment_check(block)
+        if cfg is None:
+            continue
+        for r in candidates:
+            if cfg["experimental_all"] or r.code in cfg["experimental"]:
+                enabled.setdefault(r.code, set()).add(line)
+    out: list[Violation] = []
+    if not enabled:
+        return out
+    lines = _Lines(a.doc)
+    for r in candidates:
+        where = enabled.get(r.code)
+        if not where:
+            continue
+        try:
+            out.extend(v for v in r.check(a) if _start(lines, v) in where)
+        except Exception as exc:  # pragma: no cover - same guard as the main loop
+            print(f"slimstage: rule {r.code} failed: {exc!r}", file=sys.stderr)
+    return out
+
+
 def _start(lines: _Lines, v: Violation) -> int:
     ins = lines.at(v.range.start.line)
     return ins.start_line if ins is not None else v.range.start.line
@@ -151,6 +184,7 @@ def lint(doc: Dockerfile, settings: Settings | None = None, context: BuildContex
         except Exception as exc:  # a broken rule must not take the others (or the server) down
             errors.append(f"{rule.code} failed: {type(exc).__name__}: {exc}")
             print(f"slimstage: rule {rule.code} failed: {exc!r}", file=sys.stderr)
+    found.extend(_experimental_here(a, settings, rules))
     file_wide, by_line = suppressions(doc)
     overrides = settings.rules.severity
     lines = _Lines(doc)
