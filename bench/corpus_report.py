@@ -72,16 +72,41 @@ def table(folders: dict[str, list[Path]], found: dict[Path, list[Violation]]) ->
     return lines
 
 
+def overlaps(found: dict[Path, list[Violation]]) -> list[str]:
+    """Instructions a SLIM rule and a BuildKit check both report: the pairs and how often."""
+    from slimstage.dockerfile import parse as parse_doc
+
+    pairs: Counter[tuple[str, str]] = Counter()
+    for path, vs in found.items():
+        if not any(not v.code.startswith("SLIM") for v in vs):
+            continue
+        doc = parse_doc(path.read_text(encoding="utf-8", errors="replace"))
+        by: dict[int, set[str]] = defaultdict(set)
+        for v in vs:
+            ins = doc.instruction_at(v.range.start.line)
+            by[ins.start_line if ins is not None else v.range.start.line].add(v.code)
+        for codes in by.values():
+            for slim in sorted(c for c in codes if c.startswith("SLIM")):
+                for check in sorted(c for c in codes if not c.startswith("SLIM")):
+                    pairs[(slim, check)] += 1
+    lines = ["| SLIM rule | BuildKit check | instructions reported by both |", "| --- | --- | --- |"]
+    lines += [f"| {a} | {b} | {n} |" for (a, b), n in sorted(pairs.items())]
+    if not pairs:
+        lines.append("| (none) | | 0 |")
+    return lines
+
+
 def show(prefix: str, corpus: Path, found: dict[Path, list[Violation]]) -> list[str]:
     out = []
+    wanted = prefix.upper()
     for path, vs in found.items():
         for v in vs:
-            if v.code.startswith(prefix.upper()):
+            if v.code.upper().startswith(wanted) or (wanted == "BUILDKIT" and not v.code.startswith("SLIM")):
                 out.append(f"{path.relative_to(corpus)}:{v.range.start.line + 1}: {v.code} [{v.severity}] {v.message}")
     return out
 
 
-def write_doc(lines: list[str]) -> None:
+def write_doc(lines: list[str], extra: list[str]) -> None:
     notes = ""
     if DOC.exists():
         text = DOC.read_text(encoding="utf-8")
@@ -98,9 +123,15 @@ def write_doc(lines: list[str]) -> None:
         COMMAND,
         "```",
         "",
-        "and read every finding of a rule with `python bench/corpus_report.py --show SLIM403`.",
+        "and read every finding of a rule with `python bench/corpus_report.py --show SLIM403`",
+        "(`--show BUILDKIT` for every finding of BuildKit's checks).",
         "",
         *lines,
+        "",
+        "Instructions that a SLIM rule and a BuildKit check both report (each pair is read in the",
+        "notes below: a pair is fine only when the two say different things):",
+        "",
+        *extra,
         "",
         MARKER,
     ]
@@ -123,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = table(folders, found)
     print("\n".join(lines))
     if args.write:
-        write_doc(lines)
+        write_doc(lines, overlaps(found))
         print(f"wrote {DOC.relative_to(ROOT)}", file=sys.stderr)
     return 0
 

@@ -26,7 +26,7 @@ from slimstage.settings import Settings, merge
 from .conftest import FIXTURES
 
 RULES_DIR = FIXTURES / "rules"
-_EXPECT = re.compile(r"^\s*#\s*expect:\s*([A-Z0-9, ]+)\s*$")
+_EXPECT = re.compile(r"^\s*#\s*expect:\s*([A-Za-z0-9, ]+)\s*$")
 _SETTINGS = re.compile(r"^\s*#\s*settings:\s*(\{.*\})\s*$")
 
 

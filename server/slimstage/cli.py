@@ -322,14 +322,27 @@ def cmd_rules(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.format == "json":
         json.dump(
-            [{"code": r.code, "name": r.name, "severity": r.severity, "fixable": r.fixable, "summary": r.summary} for r in all_rules()],
+            [
+                {"code": r.code, "name": r.name, "severity": r.severity, "fixable": r.fixable, "summary": r.summary}
+                | ({"family": r.family, "url": r.url, "experimental": r.experimental} if r.family != "slimstage" else {"family": r.family})
+                for r in all_rules()
+            ],
             sys.stdout,
             indent=2,
         )
         print()
         return EXIT_OK
+    titles = {"slimstage": "slimstage rules", "buildkit": "BuildKit build checks (docker build --check, run without Docker)"}
+    family = None
     for r in all_rules():
-        print(f"{r.code}  {r.name:<40} {r.severity:<8} {'fix' if r.fixable else '   '}  {r.summary}")
+        if r.family != family:
+            print(("\n" if family else "") + titles.get(r.family, r.family) + ":")
+            family = r.family
+        if r.family == "slimstage":
+            print(f"{r.code}  {r.name:<40} {r.severity:<8} {'fix' if r.fixable else '   '}  {r.summary}")
+        else:
+            note = " (experimental, off by default)" if r.experimental else ""
+            print(f"{r.code:<32} {r.severity:<8} {'fix' if r.fixable else '   '}  {r.summary}{note}")
     return EXIT_OK
 
 

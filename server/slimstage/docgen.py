@@ -22,15 +22,38 @@ def rule_pages() -> dict[str, str]:
         "",
         "Generated from the rules' docstrings by `python -m slimstage.docgen docs`; do not edit by hand.",
         "",
+        "## slimstage's rules",
+        "",
         "| code | name | severity | fix | what it flags |",
         "| --- | --- | --- | --- | --- |",
     ]
     for r in all_rules():
-        lines.append(f"| [{r.code}]({r.code}.md) | `{r.name}` | {r.severity} | {'yes' if r.fixable else ''} | {r.summary} |")
+        if r.family == "slimstage":
+            lines.append(f"| [{r.code}]({r.code}.md) | `{r.name}` | {r.severity} | {'yes' if r.fixable else ''} | {r.summary} |")
     lines += [
         "",
         "Families: `SLIM0xx` syntax, `SLIM1xx` layer order and caching, `SLIM2xx` copying too much and the",
         "build context, `SLIM3xx` stage structure, `SLIM4xx` what the final image contains and how it runs.",
+        "",
+        "## BuildKit's build checks",
+        "",
+        "The checks `docker build --check` runs, under BuildKit's names and with its semantics, run here",
+        "without Docker. Each links to BuildKit's documentation. Select or ignore them all with `BUILDKIT`",
+        "(`rules.ignore = [\"BUILDKIT\"]`). The file's `# check=skip=A,B`, `# check=skip=all`,",
+        "`# check=error=true` (their findings become errors) and `# check=experimental=NAME` directives are",
+        "honoured, and so is a `# check=skip=...` or `# check=experimental=...` comment right above an instruction",
+        "(for that instruction). Experimental checks are off unless enabled that way or selected by their exact code. Where a slimstage rule reports the same",
+        "thing (SLIM303 and DuplicateStageName, SLIM205 and CopyIgnoredFile), only the BuildKit check's",
+        "finding is shown; the SLIM rule reports when the check is skipped or stays quiet.",
+        "",
+        "| code | severity | fix | what it flags |",
+        "| --- | --- | --- | --- |",
+    ]
+    for r in all_rules():
+        if r.family == "buildkit":
+            extra = " (experimental, off by default)" if r.experimental else ""
+            lines.append(f"| [{r.code}]({r.code}.md) | {r.severity} | {'yes' if r.fixable else ''} | {r.summary}{extra} |")
+    lines += [
         "",
         "Suppress a finding with an own-line comment above the instruction, `# slimstage ignore=SLIM101`",
         "(several codes comma-separated), or for the whole file with `# slimstage ignore-file=SLIM101`.",

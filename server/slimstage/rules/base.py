@@ -75,6 +75,9 @@ class Rule:
     summary: ClassVar[str]  # one line, for listings
     fixable: ClassVar[bool] = False
     settings: ClassVar[tuple[str, ...]] = ()  # settings that change what the rule does
+    family: ClassVar[str] = "slimstage"  # "slimstage" (SLIMnnn) or "buildkit" (BuildKit's build checks)
+    url: ClassVar[str] = ""  # the documentation page, when it is not slimstage's own
+    experimental: ClassVar[bool] = False  # off unless asked for (``# check=experimental=``, or selected by code)
 
     def check(self, a: "Analysis") -> Iterable[Violation]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -103,6 +106,9 @@ class RuleDocs:
     fixable: bool
     settings: tuple[str, ...]
     sections: tuple[tuple[str, str], ...]  # (heading, markdown body)
+    family: str = "slimstage"
+    url: str = ""
+    experimental: bool = False
 
     def section(self, heading: str) -> str:
         for h, body in self.sections:
@@ -112,6 +118,11 @@ class RuleDocs:
 
     def markdown(self) -> str:
         lines = [f"# {self.code}: {self.name}", "", self.summary, ""]
+        if self.family == "buildkit":
+            lines.append("- Family: BuildKit build checks (the same check as `docker build --check`, run without Docker)")
+            lines.append(f"- BuildKit documentation: {self.url}")
+            if self.experimental:
+                lines.append("- Experimental: off unless enabled with `# check=experimental=" + self.code + "` or selected by code")
         lines.append(f"- Severity: {self.severity}")
         lines.append(f"- Fix: {'available' if self.fixable else 'none (the message says what to do)'}")
         if self.settings:
@@ -141,34 +152,57 @@ def parse_docs(cls: type[Rule]) -> RuleDocs:
             body.append(line)
     if heading:
         sections.append((heading, "\n".join(body).strip()))
-    return RuleDocs(cls.code, cls.name, cls.summary, cls.severity, cls.fixable, cls.settings, tuple(sections))
+    return RuleDocs(
+        cls.code, cls.name, cls.summary, cls.severity, cls.fixable, cls.settings, tuple(sections), cls.family, cls.url, cls.experimental
+    )
+
+
+FAMILIES = ("slimstage", "buildkit")
+
+
+def _rules_in(package_name: str, path: list[str], pattern: str) -> list[Rule]:
+    found: list[Rule] = []
+    for info in pkgutil.iter_modules(path):
+        if not re.fullmatch(pattern, info.name):
+            continue
+        module = importlib.import_module(f"{package_name}.{info.name}")
+        for obj in vars(module).values():
+            if inspect.isclass(obj) and issubclass(obj, Rule) and obj.__module__ == module.__name__ and "code" in obj.__dict__:
+                found.append(obj())
+    return found
 
 
 @lru_cache(maxsize=1)
 def all_rules() -> tuple[Rule, ...]:
-    """Every rule, one per module ``slimstage/rules/slimNNN_*.py``, sorted by code."""
+    """Every rule, sorted by family then code: slimstage's own, one per module
+    ``slimstage/rules/slimNNN_*.py``, then BuildKit's build checks, one per module
+    ``slimstage/rules/buildkit/<check_name>.py``."""
     from .. import rules as package
+    from . import buildkit
 
-    found: list[Rule] = []
-    for info in pkgutil.iter_modules(package.__path__):
-        if not re.fullmatch(r"slim\d{3}_\w+", info.name):
-            continue
-        module = importlib.import_module(f"{package.__name__}.{info.name}")
-        for obj in vars(module).values():
-            if inspect.isclass(obj) and issubclass(obj, Rule) and obj is not Rule and obj.__module__ == module.__name__:
-                found.append(obj())
-    return tuple(sorted(found, key=lambda r: r.code))
+    own = _rules_in(package.__name__, package.__path__, r"slim\d{3}_\w+")
+    checks = _rules_in(buildkit.__name__, buildkit.__path__, r"[a-z][a-z0-9_]*")
+    return tuple(sorted(own, key=lambda r: r.code)) + tuple(sorted(checks, key=lambda r: r.code))
+
+
+@lru_cache(maxsize=1)
+def _index() -> dict[str, Rule]:
+    out: dict[str, Rule] = {}
+    for rule in all_rules():
+        out.setdefault(rule.code.upper(), rule)
+        out.setdefault(rule.name.upper(), rule)
+    return out
 
 
 def rule_by_code(code: str) -> Optional[Rule]:
-    code = code.upper()
-    for rule in all_rules():
-        if rule.code == code or rule.name == code.lower():
-            return rule
-    return None
+    """The rule with this code (any case: ``SLIM101``, ``StageNameCasing``) or name."""
+    return _index().get(code.upper())
 
 
 def docs_url(code: str) -> str:
+    rule = rule_by_code(code)
+    if rule is not None and rule.url:
+        return rule.url
     return DOCS_URL.format(code=code)
 
 

@@ -6,6 +6,7 @@ from typing import Iterator
 
 from ..analysis import Analysis
 from .base import Rule, Violation
+from .buildkit._common import parse_check_options
 
 
 class InvalidSyntax(Rule):
@@ -15,7 +16,9 @@ class InvalidSyntax(Rule):
     Reports what BuildKit's parser (the one `docker build` uses) would reject or warn
     about: an unknown instruction, an instruction without arguments, a heredoc with no
     terminator line, an instruction before the first `FROM`, a file without `FROM`, an
-    invalid `# escape=` directive, a file that ends inside a line continuation.
+    invalid `# escape=` directive, an invalid `# check=` directive (BuildKit refuses to build
+    when it cannot read its options: `skip=`, `error=` and `experimental=`, separated by
+    `;`), a file that ends inside a line continuation.
 
     ## Why it matters
     `docker build` stops at the first syntax error, after you have waited for the
@@ -50,3 +53,10 @@ class InvalidSyntax(Rule):
             if p.severity != "error":
                 v = Violation(v.code, v.name, p.severity, v.message, v.range)
             yield v
+        for d in a.doc.directives:
+            if d.name == "check" and parse_check_options(d.value) is None:
+                yield self.violation(
+                    d.range,
+                    f"invalid check directive '{d.value}': BuildKit refuses to build (it takes "
+                    "skip=NAME,NAME|all, error=true|false and experimental=NAME|all, separated by ';')",
+                )

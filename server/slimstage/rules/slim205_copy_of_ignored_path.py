@@ -39,6 +39,11 @@ class CopyOfIgnoredPath(Rule):
     ## Fix
     None automatic: whether the entry or the COPY is wrong is for you to say. The message
     names the `.dockerignore` line that excludes the path.
+
+    BuildKit's `CopyIgnoredFile` check reports the same thing for a `.dockerignore`
+    without `!` lines; when both report an instruction, only `CopyIgnoredFile` is shown.
+    SLIM205 still reports where BuildKit does not decide (a `.dockerignore` with `!` lines)
+    and when the check is skipped or ignored.
     """
 
     code = "SLIM205"

@@ -33,6 +33,10 @@ class DuplicateStageName(Rule):
 
     ## Fix
     None automatic: which references meant which stage is for you to say.
+
+    BuildKit's `DuplicateStageName` check reports the same thing; when both are enabled,
+    only `DuplicateStageName` is shown, and SLIM303 reports when that check is skipped
+    (`# check=skip=DuplicateStageName`) or ignored.
     """
 
     code = "SLIM303"
