@@ -35,6 +35,7 @@ from slimstage.settings import Settings  # noqa: E402
 EXAMPLES = ROOT / "examples"
 CASES = ROOT / "tests" / "golden" / "cases"  # one small synthetic project per ecosystem
 CORPUS = ROOT.parent / "shared" / "corpus"
+CONVERT_CORPUS = ROOT / "bench" / "convert-corpus"  # real single-stage files that should be multi-stage (ORIGINS.md)
 OUT = ROOT / "docs" / "convert-report.md"
 
 
@@ -62,6 +63,24 @@ def files() -> list[tuple[str, Path, bool]]:
         for p in sorted(CORPUS.rglob("*")):
             if p.is_file() and p.name != "README.md":
                 out.append((p.parent.name, p, False))
+    out += convert_corpus()
+    return out
+
+
+def convert_corpus() -> list[tuple[str, Path, bool]]:
+    """The files of bench/convert-corpus, and the shared-corpus files its ORIGINS.md names."""
+    out: list[tuple[str, Path, bool]] = []
+    if not CONVERT_CORPUS.is_dir():
+        return out
+    for p in sorted(CONVERT_CORPUS.glob("*.Dockerfile")):
+        out.append(("convert-corpus", p, False))
+    origins = CONVERT_CORPUS / "ORIGINS.md"
+    for line in origins.read_text(encoding="utf-8").splitlines() if origins.is_file() else []:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) == 3 and cells[1].startswith("../shared/corpus/"):
+            shared = CORPUS / cells[1][len("../shared/corpus/"):] / cells[2]
+            if shared.is_file():
+                out.append(("convert-corpus", shared, False))
     return out
 
 
@@ -171,8 +190,9 @@ def render(rows: list[Row]) -> str:
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stdout", action="store_true", help="print the report instead of writing docs/convert-report.md")
+    parser.add_argument("--only", help="convert only the files of this source (examples, golden-cases, convert-corpus, ...)")
     args = parser.parse_args(argv)
-    rows = [convert_one(*f) for f in files()]
+    rows = [convert_one(*f) for f in files() if not args.only or f[0] == args.only]
     report = render(rows)
     if args.stdout:
         sys.stdout.write(report)

@@ -41,7 +41,6 @@ def converted(text: str, project: ProjectFiles = NODE_PROJECT, **settings) -> Pr
         ("FROM ubuntu:24.04\nRUN ./configure && make\n", "application build found"),
         ("ARG BASE=node:22\nFROM $BASE\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"a.js\"]\n", "build argument"),
         ("FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN curl -fsSL https://x.sh | sh\nCMD [\"node\", \"a.js\"]\n", "cannot tell whether"),
-        ("FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nCMD [\"npm\", \"start\"]\n", "cannot tell which folder"),
         ("FROM golang:1.27\nWORKDIR /src\nCOPY . .\nRUN go build .\nCMD [\"app\"]\n", "no -o"),
         ("FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN mkdir -p /data\nCMD [\"node\", \"a.js\"]\n", "mkdir -p /data"),
         ("FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN echo on > /etc/flag\nCMD [\"node\", \"a.js\"]\n", "echo on > /etc/flag"),
@@ -53,6 +52,34 @@ def test_declines_with_a_reason(text: str, why: str) -> None:
     result = plan(text)
     assert isinstance(result, Declined), result
     assert any(why in r for r in result.reasons), result.reasons
+
+
+def test_unknown_output_folder_ships_the_built_project() -> None:
+    p = converted("FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nCMD [\"npm\", \"start\"]\n")
+    assert "COPY --from=builder /app ." in p.dockerfile
+    assert any("could not be told" in n for n in p.notes)
+
+
+def test_unknown_step_is_kept_where_it_ran() -> None:
+    p = converted("FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN npx tsc\nRUN chmod +x bin/start\nCMD [\"node\", \"dist/a.js\"]\n")
+    assert "RUN chmod +x bin/start" in p.dockerfile.split("AS runtime")[0]
+    assert any("chmod +x bin/start" in n and "kept" in n for n in p.notes)
+
+
+def test_build_behind_make_reads_the_makefile(tmp_path) -> None:
+    from slimstage.analysis.context import read_context
+
+    (tmp_path / "Makefile").write_text("build-app:\n\tgo build -o app cmd/main.go\n")
+    (tmp_path / "go.mod").write_text("module x\n")
+    text = "FROM golang:1.22-alpine\nCOPY . /app\nWORKDIR /app\nRUN apk add make && make build-app\nCMD [\"/app/app\"]\n"
+    (tmp_path / "Dockerfile").write_text(text)
+    ctx = read_context(tmp_path / "Dockerfile")
+    from slimstage.rewrite.project import read_project
+
+    p = propose(parse(text), Settings(), ctx, read_project(ctx))
+    assert isinstance(p, Proposal), p
+    assert "COPY --from=builder /app/app /app/app" in p.dockerfile
+    assert validate(parse(text), p.dockerfile, settings=Settings(), explanation=p.explanation_text()).ok
 
 
 def test_creating_the_project_folder_is_harmless() -> None:

@@ -64,5 +64,5 @@ def propose(
         stages=tuple(StageNote(st.name, st.explanation) for st in plan.stages),
         summary=plan.summary,
         contract_changes=tuple(plan.changes),
-        notes=tuple(plan.notes),
+        notes=tuple(facts.notes) + tuple(plan.notes),
     )

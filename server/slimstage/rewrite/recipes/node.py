@@ -207,7 +207,18 @@ def plan_node(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
 
     stages: list[StageSpec] = []
     if scripts:
-        outputs = _outputs(f, p, entry)
+        try:
+            outputs: Optional[list[str]] = _outputs(f, p, entry)
+        except Decline:
+            # Where the build writes is unknown (no package.json to read, an entry outside a
+            # build folder): keep the whole built project, with production node_modules only.
+            outputs = None
+            merged = True
+            notes.append(
+                "The build's output folder could not be told from the Dockerfile alone, so the runtime takes the whole "
+                "built project from the builder (sources included) with production node_modules only; "
+                "narrow the copy to the build output for a smaller image."
+            )
         build_lines = source_copy_lines(f) + envs_before(f, "build") + [run(c.text, s) for c in scripts]
         if merged:
             build_lines.append(run(PRUNE[tool], s, tool))
@@ -241,9 +252,12 @@ def plan_node(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
                 )
             )
             modules_from = "deps"
-        artifacts = [copy_from(modules_from, f"{wd}/node_modules", "./node_modules")]
-        artifacts += [copy_from("builder", f"{wd}/package.json", "./package.json")]
-        artifacts += [copy_from("builder", f"{wd}/{o}", f"./{o}") for o in outputs]
+        if outputs is None:
+            artifacts = [copy_from("builder", wd, ".")]
+        else:
+            artifacts = [copy_from(modules_from, f"{wd}/node_modules", "./node_modules")]
+            artifacts += [copy_from("builder", f"{wd}/package.json", "./package.json")]
+            artifacts += [copy_from("builder", f"{wd}/{o}", f"./{o}") for o in outputs]
     else:
         stages.append(
             install_stage(
