@@ -52,7 +52,7 @@ def test_justfile_and_taskfile(tmp_path):
 
 
 def test_shapes_without_context():
-    assert [c.words[:2] for c in delegated(_cmd("make", "build"), UNKNOWN, "go").commands] == [("go", "build")]
+    assert [c.words for c in delegated(_cmd("make", "build"), UNKNOWN, "go").commands] == [("go", "build")]
     assert [c.words[:2] for c in delegated(_cmd("./build.sh"), UNKNOWN, "rust").commands] == [("cargo", "build")]
     assert [c.words[:2] for c in delegated(_cmd("bin/installDeps.sh"), UNKNOWN, "node").commands] == [("npm", "install")]
     assert delegated(_cmd("make", "test"), UNKNOWN, "go") is None  # not a build target

@@ -339,7 +339,7 @@ def _candidates(path: str, cwd: Optional[str]) -> list[str]:
 
 _BUILD_TARGETS = frozenset(("", "all", "build", "install", "release", "dist", "bin", "binary", "binaries", "compile", "static", "prod", "production", "default", "app", "server"))
 _SHAPE_BUILD = {
-    "go": "go build ./...",
+    "go": "go build",
     "rust": "cargo build --release",
     "java": "mvn package",
     "dotnet": "dotnet publish",
@@ -356,7 +356,7 @@ def _shape(words: tuple[str, ...], outer: Command, ecosystem: Optional[str]) -> 
     text = None
     if tool in ("make", "gmake"):
         targets = [w for w in words[1:] if not w.startswith("-") and "=" not in w]
-        if all(t in _BUILD_TARGETS for t in targets) and not any(w in ("-C", "--directory", "-f") for w in words):
+        if all(t in _BUILD_TARGETS or t.startswith("build") for t in targets) and not any(w in ("-C", "--directory", "-f") for w in words):
             text = _SHAPE_BUILD.get(ecosystem)
     else:
         path = _script_path(words)

@@ -32,6 +32,7 @@ MANIFEST_NAMES = frozenset(
         "uv.lock", "setup.py", "setup.cfg", "Pipfile", "Pipfile.lock", "go.mod", "go.sum", "pom.xml", "build.gradle",
         "build.gradle.kts", "settings.gradle", "settings.gradle.kts", "gradle.properties", "Cargo.toml", "Cargo.lock",
         "package*.json", "requirements*.txt", "*.csproj", "*.sln", "*.fsproj", "packages.lock.json", "nuget.config",
+        "Gemfile", "Gemfile.lock", "Gemfile*", "composer.json", "composer.lock", "composer.*", "mix.exs", "mix.lock",
     )
 )
 _NODE_TOOLS = frozenset(("npm", "yarn", "pnpm", "bun"))
@@ -257,6 +258,8 @@ def ecosystem_of(base: str, steps: list[PackageStep]) -> str:
         return "node"
     if ref.name in ("python", "pypy"):
         return "python"
+    if ref.name in ("ruby", "php"):
+        return ref.name
     return toolchain_of(base) or ""
 
 
