@@ -161,3 +161,40 @@ def test_each_stage_has_a_comment_above_its_from() -> None:
     for st in doc.stages:
         comment = doc.comment_above(st.from_instruction.start_line)
         assert comment is not None and comment.text  # the last line of the stage's explanation
+
+
+NODE_APP = "FROM node:22\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci\nCOPY . .\nCMD [\"node\", \"index.js\"]\n"
+
+
+def test_dev_dependency_required_at_run_time_keeps_dev_dependencies() -> None:
+    pkg = '{"name": "x", "main": "index.js", "dependencies": {"express": "4"}, "devDependencies": {"dotenv": "16"}}'
+    project = ProjectFiles(
+        frozenset({"package.json", "package-lock.json", "index.js"}), True,
+        {"package.json": pkg, "index.js": "require('dotenv').config();\nconst express = require('express');\n"},
+    )
+    p = converted(NODE_APP, project)
+    assert "npm ci --omit=dev && npm install --no-save --omit=dev dotenv@16" in p.dockerfile
+    assert any("dotenv" in n and "devDependencies" in n for n in p.notes)
+
+
+def test_production_install_when_the_code_needs_no_dev_dependency() -> None:
+    pkg = '{"name": "x", "main": "index.js", "dependencies": {"express": "4"}, "devDependencies": {"jest": "29"}}'
+    project = ProjectFiles(frozenset({"package.json", "package-lock.json", "index.js"}), True, {"package.json": pkg, "index.js": "import express from 'express'\n"})
+    assert "--omit=dev" in converted(NODE_APP, project).dockerfile
+
+
+def test_project_without_dependencies_still_has_node_modules_to_copy() -> None:
+    project = ProjectFiles(frozenset({"package.json", "package-lock.json", "index.js"}), True, {"package.json": '{"name": "x"}', "index.js": "console.log(1)\n"})
+    p = converted(NODE_APP, project)
+    assert "mkdir -p node_modules" in p.dockerfile
+
+
+def test_read_project_reads_the_shipped_sources_through_the_context(tmp_path) -> None:
+    from slimstage.analysis.context import read_context
+    from slimstage.rewrite.project import read_project, required_packages
+
+    (tmp_path / "package.json").write_text('{"main": "server.js", "devDependencies": {"chalk": "5"}}')
+    (tmp_path / "server.js").write_text("import chalk from 'chalk'\nconst fs = require('node:fs')\nconst x = require('./local')\n")
+    (tmp_path / "Dockerfile").write_text("FROM node:22\n")
+    project = read_project(read_context(tmp_path / "Dockerfile"))
+    assert required_packages(project) == {"chalk"}

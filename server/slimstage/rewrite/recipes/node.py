@@ -14,7 +14,7 @@ from typing import Optional
 
 from ...settings import Settings
 from ..facts import Cmd, SourceFacts
-from ..project import ProjectFiles
+from ..project import ProjectFiles, required_packages
 from .common import (
     Decline,
     Plan,
@@ -186,6 +186,30 @@ def plan_node(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
         runtime_image, deps_image, family = _runtime_image(f, Settings(target_base="slim"), uses_pm, [])
 
     manifests = _manifest_copy(tool, f, p)
+    # The --omit=dev trap: production-only installs crash at start (MODULE_NOT_FOUND) when the
+    # code that ships requires a package listed only in devDependencies.
+    dev_deps = pkg.get("devDependencies") if isinstance(pkg.get("devDependencies"), dict) else {}
+    prod_deps = pkg.get("dependencies") if isinstance(pkg.get("dependencies"), dict) else {}
+    needed_dev = sorted(n for n in required_packages(p) if n in dev_deps and n not in prod_deps)
+    keep_dev = False
+    extra_install = ""
+    if needed_dev and not scripts:
+        if tool != "npm":
+            raise Decline(
+                "the shipped code requires " + ", ".join(needed_dev[:5]) + ", listed only in devDependencies: a production install "
+                "would crash at start (MODULE_NOT_FOUND). Move them to dependencies"
+            )
+        specs = [f"{n}@{dev_deps[n]}" if isinstance(dev_deps[n], str) and re.match(r"^[\w.^~<>=*| -]+$", dev_deps[n]) else n for n in needed_dev]
+        extra_install = " && npm install --no-save --omit=dev " + " ".join(specs)
+    no_deps = p.known and "package.json" in p.texts and not prod_deps
+    if no_deps:
+        notes.append("package.json lists no dependencies, so the install creates no node_modules; the deps stage creates an empty one for the runtime to copy.")
+    if extra_install:
+        notes.append(
+            "The shipped code requires " + ", ".join(needed_dev[:5]) + ", which package.json lists only in devDependencies: "
+            "a production-only install would fail at start with MODULE_NOT_FOUND, so the deps stage adds "
+            + ("it" if len(needed_dev) == 1 else "them") + " to the production set. Moving them to dependencies is the lasting fix."
+        )
     setup = [c.text for c in tools]
     tool_copies, runtime_copies = image_copy_split(f)
     os_line = os_install(f.os_manager, list(f.os_packages), s)
@@ -201,7 +225,8 @@ def plan_node(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
         lines.append(workdir_line(wd) or "")
         lines += envs_before(f, "deps", "copy")
         lines.append(manifests)
-        lines.append(run(_install(install, production), s, tool))
+        # mkdir: a project without dependencies gets no node_modules, and the runtime copies it.
+        lines.append(run(_install(install, production) + (extra_install if production else "") + (" && mkdir -p node_modules" if no_deps else ""), s, tool))
         lines += then
         return StageSpec(name, image, [x for x in lines if x], explanation)
 
