@@ -162,6 +162,25 @@ def render(rows: list[Row]) -> str:
         if part:
             done = sum(1 for r in part if r.status == "converted")
             lines.append(f"| {source}: converted / single-stage | {done} / {len(part)} |")
+    cc = [r for r in single if r.source == "convert-corpus"]
+    if cc:
+        done = [r for r in cc if r.status == "converted"]
+        bad = [r for r in cc if r.status == "failed" or r.detail.startswith("the planned rewrite failed validation")]
+        lines += [
+            "",
+            "## The convert corpus",
+            "",
+            f"`bench/convert-corpus/` holds {len(cc)} real single-stage Dockerfiles written by others that should be",
+            "multi-stage (they build, or keep compilers, in the image they ship); `ORIGINS.md` there names",
+            "each one's repository. They are converted without a build context (only the Dockerfile is",
+            "known), the hardest case for the planner.",
+            "",
+            "| | files |",
+            "| --- | ---: |",
+            f"| converted and passed the gate | {len(done)} ({100 * len(done) / len(cc):.0f}%) |",
+            f"| declined, with the reason below | {sum(1 for r in cc if r.status == 'declined') - sum(1 for r in bad if r.status == 'declined')} |",
+            f"| invalid (a candidate the gate rejected) | {len(bad)} |",
+        ]
     lines += [
         "",
         "The corpus is mostly the Docker Official Images' own definitions (base images that",

@@ -178,8 +178,15 @@ def plan_node(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
         raise Decline(f"the container runs `{starter}`, which the planner cannot place in the runtime image")
     runtime_image, deps_image, family = _runtime_image(f, s, uses_pm, notes)
     wd = f.workdir if f.workdir != "/" else "/app"
-    if f.workdir == "/":
-        raise Decline("dependencies are installed in / (no WORKDIR): the planner needs a project folder to copy from")
+    moved = f.workdir == "/"
+    if moved:
+        # Installed in / (no WORKDIR): node_modules next to /proc and /etc cannot be copied
+        # out alone, so the project moves to /app, in both stages, and the change is named.
+        if f.final_workdir != "/" or any(c.dest not in ("/", "/.") and not c.dest.startswith("/app") for c in f.source_copies):
+            raise Decline("dependencies are installed in / (no WORKDIR): the planner needs a project folder to copy from")
+        if any("/" in a and not a.startswith(("/app", "./", "-")) for a in (f.argv or ())[1:]):
+            raise Decline("dependencies are installed in / and the command names absolute paths: the planner needs a project folder")
+        changes.append("WORKDIR /app: the project was installed in / (no WORKDIR); it now lives in /app, in both stages, so node_modules can be copied on its own.")
     build_pkgs, runtime_pkgs = split_os_packages(f.os_packages, " ".join(m for m in meta_lines(f, ("CMD", "ENTRYPOINT", "HEALTHCHECK"))))
     if runtime_pkgs and family == "distroless":
         notes.append("Using a slim image rather than distroless: the runtime needs OS packages (" + ", ".join(runtime_pkgs) + ").")
@@ -297,7 +304,13 @@ def plan_node(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
         if not f.source_copies:
             raise Decline("the application files are never copied into the image")
 
-    runtime = _runtime_stage(f, s, runtime_image, family, wd, artifacts + runtime_copies, runtime_pkgs, notes, changes)
+    setup_rt: list[str] = []
+    if starter == "pnpm":
+        # The node images carry npm and Yarn 1, not pnpm: the runtime that starts through pnpm needs it too.
+        found = [t for t in tools if "pnpm" in t.text and t.words and t.words[0] == "npm"]
+        setup_rt = [f"RUN {found[0].text if found else 'npm install -g pnpm'} && npm cache clean --force"]
+        notes.append("pnpm is installed in the runtime stage too: the container starts through it.")
+    runtime = _runtime_stage(f, s, runtime_image, family, wd, setup_rt + artifacts + runtime_copies, runtime_pkgs, notes, changes, wd if moved else None)
     scan = scan_stage(f, s, stages, runtime_image, [(modules_from if scripts else "deps", f"{wd}/node_modules")], notes, len(stages) + 2)
     if scan is not None:
         stages.append(scan)
@@ -321,13 +334,14 @@ def _runtime_stage(
     runtime_pkgs: list[str],
     notes: list[str],
     changes: list[str],
+    workdir: Optional[str] = None,
 ) -> StageSpec:
     lines = stage_prelude(f)
     os_line = os_install("apk" if family == "alpine" else "apt", runtime_pkgs, Settings(cache_mounts=False))
     if os_line:
         lines.append(os_line)
     lines += [f"RUN {c.text}" for c in f.of_kind("user")]
-    lines.append(workdir_line(f.final_workdir) or "")
+    lines.append(workdir_line(workdir or f.final_workdir) or "")
     lines += meta_lines(f, ("ENV", "LABEL", "MAINTAINER"))
     lines += artifacts
     lines += meta_lines(f, ("EXPOSE", "VOLUME", "STOPSIGNAL"))
