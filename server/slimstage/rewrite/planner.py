@@ -40,11 +40,9 @@ def propose(
     if errors:
         return Declined((f"line {errors[0].range.start.line + 1}: {errors[0].message} (fix the syntax first)",), ENGINE)
     if len(doc.stages) > 1:
-        return Declined(
-            ("this is already a multi-stage build; the offline planner converts single-stage builds "
-             "(with an Anthropic API key, Claude can optimize it)",),
-            ENGINE,
-        )
+        from .optimize import optimize
+
+        return optimize(doc, settings, context)
     if settings.max_stages and settings.max_stages < 2:
         return Declined((f"max_stages is {settings.max_stages}; a multi-stage build needs at least 2",), ENGINE)
     facts = extract(Analysis(doc, settings, context))
