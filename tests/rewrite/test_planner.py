@@ -198,3 +198,29 @@ def test_read_project_reads_the_shipped_sources_through_the_context(tmp_path) ->
     (tmp_path / "Dockerfile").write_text("FROM node:22\n")
     project = read_project(read_context(tmp_path / "Dockerfile"))
     assert required_packages(project) == {"chalk"}
+
+
+PY_PROJECT = ProjectFiles(frozenset({"Pipfile", "Pipfile.lock", "pyproject.toml", "pdm.lock", "app.py"}), True, {})
+
+
+@pytest.mark.parametrize(
+    "text, expect",
+    [
+        ("FROM python:3.12\nRUN pip install pipenv\nWORKDIR /app\nCOPY Pipfile Pipfile.lock ./\nRUN pipenv install --deploy --system\nCOPY . .\nCMD [\"python\", \"app.py\"]\n",
+         "RUN --mount=type=cache,target=/root/.cache/pip pipenv install --deploy"),
+        ("FROM python:3.12\nRUN pip install pdm\nWORKDIR /app\nCOPY . .\nRUN pdm install\nCMD [\"python\", \"app.py\"]\n", "RUN pdm install --prod --no-self"),
+    ],
+)
+def test_pipenv_and_pdm_fill_the_virtual_environment(text: str, expect: str) -> None:
+    p = converted(text, PY_PROJECT)
+    assert expect in p.dockerfile
+    assert "COPY --from=builder /opt/venv /opt/venv" in p.dockerfile
+
+
+def test_bun_project_runs_on_bun_slim() -> None:
+    text = "FROM oven/bun:1\nWORKDIR /app\nCOPY . .\nRUN bun install\nEXPOSE 3000\nCMD [\"bun\", \"run\", \"index.ts\"]\n"
+    project = ProjectFiles(frozenset({"package.json", "bun.lock", "index.ts"}), True, {"package.json": '{"dependencies": {"hono": "4"}}'})
+    p = converted(text, project)
+    assert "FROM oven/bun:1-slim AS runtime" in p.dockerfile
+    assert "bun install --production" in p.dockerfile
+    assert "USER bun" in p.dockerfile

@@ -39,14 +39,20 @@ from .common import (
 )
 from .scan import scan_stage
 
-LOCKFILES = {"npm": ("package-lock.json", "npm-shrinkwrap.json"), "yarn": ("yarn.lock",), "pnpm": ("pnpm-lock.yaml",)}
-LOCK_GLOB = {"npm": "package*.json", "yarn": "yarn.lock*", "pnpm": "pnpm-lock.yaml*"}
+LOCKFILES = {"npm": ("package-lock.json", "npm-shrinkwrap.json"), "yarn": ("yarn.lock",), "pnpm": ("pnpm-lock.yaml",), "bun": ("bun.lock", "bun.lockb")}
+LOCK_GLOB = {"npm": "package*.json", "yarn": "yarn.lock*", "pnpm": "pnpm-lock.yaml*", "bun": "bun.lock*"}
 PROD_FLAGS = {
     "npm": ({"--production", "--only=production", "--only=prod", "--omit=dev"}, "--omit=dev"),
     "yarn": ({"--production", "--prod"}, "--production"),
     "pnpm": ({"--prod", "-P", "--production"}, "--prod"),
+    "bun": ({"--production", "-p"}, "--production"),
 }
-PRUNE = {"npm": "npm prune --omit=dev", "yarn": "yarn install --production --frozen-lockfile --prefer-offline", "pnpm": "pnpm prune --prod"}
+PRUNE = {
+    "npm": "npm prune --omit=dev",
+    "yarn": "yarn install --production --frozen-lockfile --prefer-offline",
+    "pnpm": "pnpm prune --prod",
+    "bun": "rm -rf node_modules && bun install --production",  # Bun has no prune: reinstall the production set
+}
 DISTROLESS_NODE = ("20", "22", "24")
 NET_PROBE = "require('net').connect({port}, '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(1))"
 
@@ -114,6 +120,19 @@ def _outputs(f: SourceFacts, p: ProjectFiles, entry: Optional[str]) -> list[str]
     )
 
 
+def _bun_image(f: SourceFacts, notes: list[str]) -> tuple[str, str, str]:
+    """Bun's own images: ``oven/bun:1`` builds, ``oven/bun:1-slim`` runs (same Bun, no extras)."""
+    ref = f.base_ref
+    if ref.repository != "oven/bun" or ref.registry:
+        raise Decline(f"Bun on {f.base}: the planner knows the runtime images of oven/bun only")
+    tag = ref.tag or "latest"
+    if any(v in tag for v in ("slim", "alpine", "distroless")):
+        return f.base, f.base, "alpine" if "alpine" in tag else "slim"
+    runtime = "oven/bun:slim" if tag == "latest" else f"oven/bun:{tag}-slim"
+    notes.append(f"The runtime is {runtime}: the same Bun without the extras of {f.base}.")
+    return runtime, f.base, "slim"
+
+
 def _runtime_image(f: SourceFacts, s: Settings, uses_npm_to_start: bool, notes: list[str]) -> tuple[str, str, str]:
     """(runtime image, deps image, family) for the settings, falling back when distroless cannot run it."""
     tag = f.base_ref.tag
@@ -174,9 +193,9 @@ def plan_node(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
     argv = f.argv
     entry, starter = _entry_file(argv, p)
     uses_pm = starter in ("npm", "yarn", "pnpm")
-    if starter and starter not in ("node", "nodejs", "npm", "yarn", "pnpm", "sh", "bash"):
+    if starter and starter not in ("node", "nodejs", "npm", "yarn", "pnpm", "sh", "bash") and not (tool == "bun" and starter == "bun"):
         raise Decline(f"the container runs `{starter}`, which the planner cannot place in the runtime image")
-    runtime_image, deps_image, family = _runtime_image(f, s, uses_pm, notes)
+    runtime_image, deps_image, family = _bun_image(f, notes) if tool == "bun" else _runtime_image(f, s, uses_pm, notes)
     wd = f.workdir if f.workdir != "/" else "/app"
     moved = f.workdir == "/"
     if moved:
@@ -349,10 +368,10 @@ def _runtime_stage(
     if user:
         lines.append(f"USER {user}")
     else:
-        new_user = "nonroot" if family == "distroless" else "node"
+        new_user = "nonroot" if family == "distroless" else ("bun" if "oven/bun" in image else "node")
         lines.append(f"USER {new_user}")
         changes.append(f"USER {new_user}: the app no longer runs as root ({new_user} is the unprivileged user the image provides).")
-    node = "/nodejs/bin/node" if family == "distroless" else "node"
+    node = "/nodejs/bin/node" if family == "distroless" else ("bun" if "oven/bun" in image else "node")
     lines += healthcheck(f, s, [node, "-e", NET_PROBE.replace("{port}", "{port}")], notes)
     if family == "distroless":
         has_entry = any(i.keyword == "ENTRYPOINT" for i in f.meta)
