@@ -188,6 +188,11 @@ def plan_go(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
         notes.append("The binary is built with CGO_ENABLED=0, so it is static and needs no C library at run time.")
 
     runtime = stage_prelude(f)
+    probes = " ".join(f.text_of(i) for i in f.meta if i.keyword == "HEALTHCHECK")
+    if re.search(r"\b(curl|wget)\b", probes) and family in ("alpine", "slim"):
+        tool = "curl" if re.search(r"\bcurl\b", probes) else "wget"
+        runtime.append(f"RUN apk add --no-cache {tool}" if family == "alpine" else f"RUN apt-get update && apt-get install -y --no-install-recommends {tool} && rm -rf /var/lib/apt/lists/*")
+        notes.append(f"{tool} is installed in the runtime: the HEALTHCHECK runs it.")
     runtime.append(workdir_line(f.final_workdir) or "")
     runtime += meta_lines(f, ("ENV", "LABEL", "MAINTAINER"))
     if family == "scratch":

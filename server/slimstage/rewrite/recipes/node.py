@@ -139,6 +139,11 @@ def _runtime_image(f: SourceFacts, s: Settings, uses_npm_to_start: bool, notes: 
     major = major_of(tag)
     repo = f.base_ref.full if f.base_ref.registry else f.base_ref.repository
     family = s.target_base
+    if "alpine" in tag and not major:
+        # node:alpine, node:lts-alpine3.19: no version to pick another variant by, and
+        # native modules built on musl need musl at run time: the same image runs.
+        notes.append(f"The runtime stays on {f.base}: its tag names no Node.js version to choose another variant by, and modules built on Alpine need its musl libc.")
+        return f.base, f.base, "alpine"
     if family == "scratch":
         notes.append("target_base is scratch, but Node.js needs its runtime: using distroless instead.")
         family = "distroless"

@@ -137,6 +137,11 @@ def _deps_lines(f: SourceFacts, s: Settings, p: ProjectFiles, notes: list[str]) 
 def _runtime_image(f: SourceFacts, s: Settings, needs_apt: bool, notes: list[str]) -> tuple[str, str]:
     ref = f.base_ref
     repo = ref.full if ref.registry else ref.repository
+    if ref.name not in ("python", "pypy"):
+        raise Decline(
+            f"Python comes from {f.base}'s packages, not a python image: the planner has no slim runtime that matches it "
+            "(start FROM python:<version> to convert)"
+        )
     version = version_of(ref.tag)
     if not version:
         raise Decline(f"cannot tell the Python version of {f.base}; pin a tag such as python:3.12")
@@ -155,7 +160,7 @@ def _runtime_image(f: SourceFacts, s: Settings, needs_apt: bool, notes: list[str
             return f"{repo}:{ref.tag}", "alpine"
     if "alpine" in ref.tag:
         return f"{repo}:{ref.tag}", "alpine"
-    distro = next((d for d in ("bookworm", "trixie", "bullseye") if d in ref.tag), "")
+    distro = next((d for d in ("bookworm", "trixie", "bullseye", "buster", "stretch") if d in ref.tag), "")
     return f"{repo}:{version}-slim" + (f"-{distro}" if distro else ""), "slim"
 
 
