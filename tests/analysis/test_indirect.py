@@ -111,3 +111,18 @@ def test_npm_start_of_create_react_app(tmp_path):
     assert _dev("FROM node:20\nCMD [\"npm\", \"start\"]\n", ctx) == "npm start (`react-scripts start`)"
     ctx2 = _ctx(tmp_path / "b", {"package.json": json.dumps({"scripts": {"start": "node server.js"}})})
     assert _dev("FROM node:20\nCMD [\"npm\", \"start\"]\n", ctx2) is None
+
+
+def test_pathological_makefiles_stay_linear(tmp_path):
+    # A long line of spaces after a word (a backtracking rule pattern would be quadratic
+    # here) and a Makefile whose every line calls make again.
+    text = "a" + " " * 200_000 + "\n" + "all:\n" + "\t$(MAKE) all\n" * 500
+    ctx = _ctx(tmp_path, {"Makefile": text})
+    d = delegated(_cmd("make"), ctx)
+    assert d is not None and len(d.commands) <= 200
+
+
+def test_self_expanding_variables_are_bounded(tmp_path):
+    ctx = _ctx(tmp_path, {"Makefile": "A = " + "x" * 5000 + "\nB = $(A)$(A)$(A)\nall:\n\techo " + "$(B)" * 400 + "\n"})
+    d = delegated(_cmd("make"), ctx)
+    assert d is not None and sum(len(c.text) for c in d.commands) < 10_000_000

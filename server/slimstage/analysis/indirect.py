@@ -33,6 +33,8 @@ __all__ = ["Delegated", "delegated", "delegated_steps", "image_ecosystem", "is_d
 
 _MAX_DEPTH = 4
 _MAX_COMMANDS = 200
+_MAX_RESOLVES = 12
+_MAX_LINE = 8192  # a recipe line after variable expansion
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,22 @@ def _js_script(words: tuple[str, ...]) -> Optional[str]:
 
 # -- the readers ----------------------------------------------------------------------------------
 
-_MAKE_RULE = re.compile(r"^([^\s:=#][^:=#]*?)\s*::?(?!=)\s*(.*)$")
+
+
+def _make_rule(line: str) -> Optional[tuple[str, str]]:
+    """(targets, prerequisites) of a rule line ``a b: c d``, or None (no regex: linear on any line)."""
+    colon = line.find(":")
+    if colon <= 0 or line[0] in " \t=#":
+        return None
+    head = line[:colon]
+    if "=" in head or "#" in head:
+        return None
+    rest = line[colon + 1 :]
+    if rest.startswith(":"):
+        rest = rest[1:]  # ``a:: b``
+    if rest.startswith("="):
+        return None  # ``a := b``, ``a ::= b``: a variable
+    return head.strip(), rest.strip()
 _MAKE_VAR = re.compile(r"^(?:export\s+|override\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*(?:\?|:|::|\+)?=\s*(.*)$")
 _MAKE_REF = re.compile(r"\$[({]([A-Za-z_][A-Za-z0-9_.-]*)[)}]")
 
@@ -136,12 +153,12 @@ def makefile_targets(text: str) -> tuple[dict[str, list[str]], dict[str, list[st
             variables.setdefault(m.group(1), m.group(2).strip())
             current = []
             continue
-        m = _MAKE_RULE.match(stripped)
-        if m is None:
+        rule = _make_rule(stripped)
+        if rule is None:
             current = []
             continue
-        names = [n for n in m.group(1).split() if n]
-        deps = m.group(2).split(";", 1)
+        names = [n for n in rule[0].split() if n]
+        deps = rule[1].split(";", 1)
         current = []
         for name in names:
             name = name.lstrip("@")  # justfile: @name
@@ -157,7 +174,16 @@ def makefile_targets(text: str) -> tuple[dict[str, list[str]], dict[str, list[st
 
 def _expand_make(line: str, variables: dict[str, str]) -> str:
     for _ in range(3):
-        new = _MAKE_REF.sub(lambda m: variables.get(m.group(1), m.group(0)) if m.group(1) in variables else m.group(0), line)
+        grown = [len(line)]
+
+        def value(m: "re.Match[str]") -> str:
+            found = variables.get(m.group(1))
+            if found is None or grown[0] + len(found) > _MAX_LINE:
+                return m.group(0)  # unknown, or the line would grow past the cap: left as written
+            grown[0] += len(found)
+            return found
+
+        new = _MAKE_REF.sub(value, line)
         if new == line:
             break
         line = new
@@ -213,6 +239,7 @@ class _Resolver:
         self.ecosystem = ecosystem
         self.out: list[Command] = []
         self.sources: list[str] = []
+        self.budget = _MAX_RESOLVES  # files followed per outer command, whatever they call
 
     def add(self, text: str, outer: Command, depth: int) -> None:
         for cmd in script_commands(text, outer):
@@ -231,6 +258,9 @@ class _Resolver:
         return text
 
     def resolve(self, words: tuple[str, ...], outer: Command, depth: int) -> bool:
+        if self.budget <= 0:
+            return False
+        self.budget -= 1
         tool = words[0].rsplit("/", 1)[-1]
         if tool in ("make", "gmake", "just"):
             return self._make(tool, words, outer, depth)

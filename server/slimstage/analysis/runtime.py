@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING, Iterator, Optional
+from weakref import WeakKeyDictionary
 
 from ..dockerfile.model import Instruction, Stage
 from .artifacts import WHOLE_CONTEXT
@@ -150,7 +151,17 @@ def _dev_words(words: tuple[str, ...], env: dict) -> Optional[str]:
     return None
 
 
+_DEV: "WeakKeyDictionary[Analysis, Optional[str]]" = WeakKeyDictionary()
+
+
 def dev_server(a: "Analysis") -> Optional[str]:
+    """See ``_dev_server``; computed once per Analysis (several rules ask)."""
+    if a not in _DEV:
+        _DEV[a] = _dev_server(a)
+    return _DEV[a]
+
+
+def _dev_server(a: "Analysis") -> Optional[str]:
     """The development server the final image starts (``npm start`` of a create-react-app,
     ``flask run --debug``, ``rails s`` in development, nodemon, ``vite``), or None.
 
