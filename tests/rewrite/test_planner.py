@@ -92,9 +92,10 @@ def test_max_stages_one_is_declined() -> None:
     assert isinstance(result, Declined) and "max_stages" in result.reasons[0]
 
 
-def test_workspaces_are_declined() -> None:
+def test_workspaces_are_converted_whole() -> None:
     project = ProjectFiles(NODE_PROJECT.names, True, {"package.json": '{"workspaces": ["packages/*"]}'})
-    assert isinstance(plan(NODE, project), Declined)
+    p = converted(NODE, project)
+    assert "COPY --from=builder /app ." in p.dockerfile
 
 
 def test_default_is_three_stages_on_distroless() -> None:
@@ -224,3 +225,20 @@ def test_bun_project_runs_on_bun_slim() -> None:
     assert "FROM oven/bun:1-slim AS runtime" in p.dockerfile
     assert "bun install --production" in p.dockerfile
     assert "USER bun" in p.dockerfile
+
+
+@pytest.mark.parametrize(
+    "names, pkg, install",
+    [
+        ({"package.json", "package-lock.json", "packages"}, '{"workspaces": ["packages/*"]}', "npm ci"),
+        ({"package.json", "pnpm-lock.yaml", "pnpm-workspace.yaml", "apps"}, '{"name": "mono"}', "pnpm install --frozen-lockfile"),
+    ],
+)
+def test_workspaces_build_whole_and_ship_the_pruned_workspace(names, pkg, install) -> None:
+    setup = "RUN corepack enable\n" if install.startswith("pnpm") else ""
+    text = f"FROM node:22\n{setup}WORKDIR /app\nCOPY . .\nRUN {install}\nRUN {install.split()[0]} run build\nCMD [\"node\", \"apps/api/dist/main.js\"]\n"
+    p = converted(text, ProjectFiles(frozenset(names), True, {"package.json": pkg}))
+    builder = p.dockerfile.split("AS runtime")[0]
+    assert builder.index("COPY . .") < builder.index(install.split()[0] + " ")
+    assert "COPY --from=builder /app ." in p.dockerfile
+    assert any("workspace" in n for n in p.notes)

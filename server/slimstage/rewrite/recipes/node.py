@@ -186,8 +186,7 @@ def plan_node(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
     if p.has(".yarnrc.yml") or any("--immutable" in c.words for c in installs):
         raise Decline("Yarn 2+ (Plug'n'Play or .yarnrc.yml) is not supported by the offline planner")
     pkg = p.package_json()
-    if pkg.get("workspaces") or p.has("pnpm-workspace.yaml"):
-        raise Decline("this is a workspace (monorepo); the offline planner converts single packages")
+    workspace = bool(pkg.get("workspaces") or p.has("pnpm-workspace.yaml"))
     if len(installs) > 1:
         raise Decline("dependencies are installed more than once")
     install = installs[0]
@@ -195,6 +194,12 @@ def plan_node(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
     tools = f.of_kind("tool")
     notes: list[str] = []
     changes: list[str] = []
+    if workspace:
+        notes.append(
+            "This is a workspace (monorepo): installing needs every package's package.json, so the builder copies the "
+            "source before the install (as the original did), builds, prunes to production dependencies, and the runtime "
+            "takes the built workspace."
+        )
     argv = f.argv
     entry, starter = _entry_file(argv, p)
     uses_pm = starter in ("npm", "yarn", "pnpm")
@@ -255,27 +260,30 @@ def plan_node(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
         lines += [run(t, s) for t in setup]
         lines.append(workdir_line(wd) or "")
         lines += envs_before(f, "deps", "copy")
-        lines.append(manifests)
+        lines += source_copy_lines(f) if workspace else [manifests]
         # mkdir: a project without dependencies gets no node_modules, and the runtime copies it.
         lines.append(run(_install(install, production) + (extra_install if production else "") + (" && mkdir -p node_modules" if no_deps else ""), s, tool))
         lines += then
         return StageSpec(name, image, [x for x in lines if x], explanation)
 
     stages: list[StageSpec] = []
-    if scripts:
+    if scripts or workspace:
         try:
+            if workspace:
+                raise Decline("a workspace ships whole")
             outputs: Optional[list[str]] = _outputs(f, p, entry)
         except Decline:
             # Where the build writes is unknown (no package.json to read, an entry outside a
             # build folder): keep the whole built project, with production node_modules only.
             outputs = None
             merged = True
-            notes.append(
-                "The build's output folder could not be told from the Dockerfile alone, so the runtime takes the whole "
-                "built project from the builder (sources included) with production node_modules only; "
-                "narrow the copy to the build output for a smaller image."
-            )
-        build_lines = source_copy_lines(f) + envs_before(f, "build") + [run(c.text, s) for c in scripts]
+            if not workspace:
+                notes.append(
+                    "The build's output folder could not be told from the Dockerfile alone, so the runtime takes the whole "
+                    "built project from the builder (sources included) with production node_modules only; "
+                    "narrow the copy to the build output for a smaller image."
+                )
+        build_lines = ([] if workspace else source_copy_lines(f)) + envs_before(f, "build") + [run(c.text, s) for c in scripts]
         if merged:
             build_lines.append(run(PRUNE[tool], s, tool))
             stages.append(
