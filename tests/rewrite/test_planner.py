@@ -242,3 +242,15 @@ def test_workspaces_build_whole_and_ship_the_pruned_workspace(names, pkg, instal
     assert builder.index("COPY . .") < builder.index(install.split()[0] + " ")
     assert "COPY --from=builder /app ." in p.dockerfile
     assert any("workspace" in n for n in p.notes)
+
+
+def test_yarn_berry_installs_after_the_source_and_ships_the_project() -> None:
+    text = "FROM node:22\nWORKDIR /app\nCOPY . .\nRUN corepack enable && yarn install --immutable\nRUN yarn build\nCMD [\"yarn\", \"start\"]\n"
+    project = ProjectFiles(frozenset({"package.json", "yarn.lock", ".yarnrc.yml", ".yarn", "src"}), True, {"package.json": '{"packageManager": "yarn@4.5.0", "dependencies": {"x": "1"}}', ".yarnrc.yml": "nodeLinker: pnp\n"})
+    p = converted(text, project)
+    builder = p.dockerfile.split("AS runtime")[0]
+    assert builder.index("COPY . .") < builder.index("yarn install --immutable")
+    assert "yarn workspaces focus --all --production" in p.dockerfile
+    assert "COPY --from=builder /app ." in p.dockerfile
+    old = ProjectFiles(project.names, True, {"package.json": '{"packageManager": "yarn@3.6.0"}', ".yarnrc.yml": ""})
+    assert isinstance(plan(text, old), Declined)

@@ -183,10 +183,9 @@ def plan_node(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
         raise Decline(f"the offline planner does not convert {tool} projects yet")
     if any(c.step is not None and c.step.tool != tool for c in installs):
         raise Decline("more than one package manager installs dependencies")
-    if p.has(".yarnrc.yml") or any("--immutable" in c.words for c in installs):
-        raise Decline("Yarn 2+ (Plug'n'Play or .yarnrc.yml) is not supported by the offline planner")
+    berry = p.has(".yarnrc.yml") or any("--immutable" in c.words for c in installs)
     pkg = p.package_json()
-    workspace = bool(pkg.get("workspaces") or p.has("pnpm-workspace.yaml"))
+    workspace = bool(pkg.get("workspaces") or p.has("pnpm-workspace.yaml")) or berry
     if len(installs) > 1:
         raise Decline("dependencies are installed more than once")
     install = installs[0]
@@ -194,7 +193,13 @@ def plan_node(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
     tools = f.of_kind("tool")
     notes: list[str] = []
     changes: list[str] = []
-    if workspace:
+    if berry:
+        notes.append(
+            "Yarn 2+ (Berry): its install reads .yarnrc.yml, .yarn/ (releases, plugins, cache) and, with Plug'n'Play, "
+            "writes .pnp.cjs instead of node_modules, so the builder installs after the source copy as the original did, "
+            "and the runtime takes the whole built project after `yarn workspaces focus --all --production` (Yarn 4) drops the dev dependencies."
+        )
+    elif workspace:
         notes.append(
             "This is a workspace (monorepo): installing needs every package's package.json, so the builder copies the "
             "source before the install (as the original did), builds, prunes to production dependencies, and the runtime "
@@ -285,12 +290,23 @@ def plan_node(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
                 )
         build_lines = ([] if workspace else source_copy_lines(f)) + envs_before(f, "build") + [run(c.text, s) for c in scripts]
         if merged:
-            build_lines.append(run(PRUNE[tool], s, tool))
+            if berry:
+                manager = str(pkg.get("packageManager") or "")
+                m = re.match(r"yarn@(\d+)", manager)
+                if not m or int(m.group(1)) < 4:
+                    raise Decline(
+                        "Yarn 2+ (Berry) below version 4 (or with no packageManager in package.json) cannot drop the dev "
+                        "dependencies without the workspace-tools plugin; set packageManager to yarn@4 or add the plugin"
+                    )
+                build_lines.append(run("yarn workspaces focus --all --production", s, tool))
+            else:
+                build_lines.append(run(PRUNE[tool], s, tool))
             stages.append(
                 install_stage(
                     "builder",
                     f.base,
                     False,
+                    "installs every dependency, builds the app, then keeps only the production dependencies (`yarn workspaces focus --production`)." if berry else
                     "installs every dependency, builds the app, then drops the dev dependencies so only production node_modules remain to copy.",
                     build_lines,
                 )
