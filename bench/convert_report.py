@@ -35,6 +35,7 @@ from slimstage.settings import Settings  # noqa: E402
 EXAMPLES = ROOT / "examples"
 CASES = ROOT / "tests" / "golden" / "cases"  # one small synthetic project per ecosystem
 CORPUS = ROOT.parent / "shared" / "corpus"
+CONVERT_CORPUS = ROOT / "bench" / "convert-corpus"  # real single-stage files that should be multi-stage (ORIGINS.md)
 OUT = ROOT / "docs" / "convert-report.md"
 
 
@@ -62,6 +63,24 @@ def files() -> list[tuple[str, Path, bool]]:
         for p in sorted(CORPUS.rglob("*")):
             if p.is_file() and p.name != "README.md":
                 out.append((p.parent.name, p, False))
+    out += convert_corpus()
+    return out
+
+
+def convert_corpus() -> list[tuple[str, Path, bool]]:
+    """The files of bench/convert-corpus, and the shared-corpus files its ORIGINS.md names."""
+    out: list[tuple[str, Path, bool]] = []
+    if not CONVERT_CORPUS.is_dir():
+        return out
+    for p in sorted(CONVERT_CORPUS.glob("*.Dockerfile")):
+        out.append(("convert-corpus", p, False))
+    origins = CONVERT_CORPUS / "ORIGINS.md"
+    for line in origins.read_text(encoding="utf-8").splitlines() if origins.is_file() else []:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) == 3 and cells[1].startswith("../shared/corpus/"):
+            shared = CORPUS / cells[1][len("../shared/corpus/"):] / cells[2]
+            if shared.is_file():
+                out.append(("convert-corpus", shared, False))
     return out
 
 
@@ -143,6 +162,25 @@ def render(rows: list[Row]) -> str:
         if part:
             done = sum(1 for r in part if r.status == "converted")
             lines.append(f"| {source}: converted / single-stage | {done} / {len(part)} |")
+    cc = [r for r in single if r.source == "convert-corpus"]
+    if cc:
+        done = [r for r in cc if r.status == "converted"]
+        bad = [r for r in cc if r.status == "failed" or r.detail.startswith("the planned rewrite failed validation")]
+        lines += [
+            "",
+            "## The convert corpus",
+            "",
+            f"`bench/convert-corpus/` holds {len(cc)} real single-stage Dockerfiles written by others that should be",
+            "multi-stage (they build, or keep compilers, in the image they ship); `ORIGINS.md` there names",
+            "each one's repository. They are converted without a build context (only the Dockerfile is",
+            "known), the hardest case for the planner.",
+            "",
+            "| | files |",
+            "| --- | ---: |",
+            f"| converted and passed the gate | {len(done)} ({100 * len(done) / len(cc):.0f}%) |",
+            f"| declined, with the reason below | {sum(1 for r in cc if r.status == 'declined') - sum(1 for r in bad if r.status == 'declined')} |",
+            f"| invalid (a candidate the gate rejected) | {len(bad)} |",
+        ]
     lines += [
         "",
         "The corpus is mostly the Docker Official Images' own definitions (base images that",
@@ -171,8 +209,9 @@ def render(rows: list[Row]) -> str:
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stdout", action="store_true", help="print the report instead of writing docs/convert-report.md")
+    parser.add_argument("--only", help="convert only the files of this source (examples, golden-cases, convert-corpus, ...)")
     args = parser.parse_args(argv)
-    rows = [convert_one(*f) for f in files()]
+    rows = [convert_one(*f) for f in files() if not args.only or f[0] == args.only]
     report = render(rows)
     if args.stdout:
         sys.stdout.write(report)

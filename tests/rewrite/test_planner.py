@@ -41,7 +41,6 @@ def converted(text: str, project: ProjectFiles = NODE_PROJECT, **settings) -> Pr
         ("FROM ubuntu:24.04\nRUN ./configure && make\n", "application build found"),
         ("ARG BASE=node:22\nFROM $BASE\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"a.js\"]\n", "build argument"),
         ("FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN curl -fsSL https://x.sh | sh\nCMD [\"node\", \"a.js\"]\n", "cannot tell whether"),
-        ("FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nCMD [\"npm\", \"start\"]\n", "cannot tell which folder"),
         ("FROM golang:1.27\nWORKDIR /src\nCOPY . .\nRUN go build .\nCMD [\"app\"]\n", "no -o"),
         ("FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN mkdir -p /data\nCMD [\"node\", \"a.js\"]\n", "mkdir -p /data"),
         ("FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN echo on > /etc/flag\nCMD [\"node\", \"a.js\"]\n", "echo on > /etc/flag"),
@@ -55,6 +54,34 @@ def test_declines_with_a_reason(text: str, why: str) -> None:
     assert any(why in r for r in result.reasons), result.reasons
 
 
+def test_unknown_output_folder_ships_the_built_project() -> None:
+    p = converted("FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nCMD [\"npm\", \"start\"]\n")
+    assert "COPY --from=builder /app ." in p.dockerfile
+    assert any("could not be told" in n for n in p.notes)
+
+
+def test_unknown_step_is_kept_where_it_ran() -> None:
+    p = converted("FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN npx tsc\nRUN chmod +x bin/start\nCMD [\"node\", \"dist/a.js\"]\n")
+    assert "RUN chmod +x bin/start" in p.dockerfile.split("AS runtime")[0]
+    assert any("chmod +x bin/start" in n and "kept" in n for n in p.notes)
+
+
+def test_build_behind_make_reads_the_makefile(tmp_path) -> None:
+    from slimstage.analysis.context import read_context
+
+    (tmp_path / "Makefile").write_text("build-app:\n\tgo build -o app cmd/main.go\n")
+    (tmp_path / "go.mod").write_text("module x\n")
+    text = "FROM golang:1.22-alpine\nCOPY . /app\nWORKDIR /app\nRUN apk add make && make build-app\nCMD [\"/app/app\"]\n"
+    (tmp_path / "Dockerfile").write_text(text)
+    ctx = read_context(tmp_path / "Dockerfile")
+    from slimstage.rewrite.project import read_project
+
+    p = propose(parse(text), Settings(), ctx, read_project(ctx))
+    assert isinstance(p, Proposal), p
+    assert "COPY --from=builder /app/app /app/app" in p.dockerfile
+    assert validate(parse(text), p.dockerfile, settings=Settings(), explanation=p.explanation_text()).ok
+
+
 def test_creating_the_project_folder_is_harmless() -> None:
     converted(NODE.replace("WORKDIR /app\n", "RUN mkdir -p /app\nWORKDIR /app\n"))
     converted(NODE.replace("COPY . .\n", "RUN mkdir -p /app\nCOPY . .\n"))
@@ -65,9 +92,10 @@ def test_max_stages_one_is_declined() -> None:
     assert isinstance(result, Declined) and "max_stages" in result.reasons[0]
 
 
-def test_workspaces_are_declined() -> None:
+def test_workspaces_are_converted_whole() -> None:
     project = ProjectFiles(NODE_PROJECT.names, True, {"package.json": '{"workspaces": ["packages/*"]}'})
-    assert isinstance(plan(NODE, project), Declined)
+    p = converted(NODE, project)
+    assert "COPY --from=builder /app ." in p.dockerfile
 
 
 def test_default_is_three_stages_on_distroless() -> None:
@@ -134,3 +162,95 @@ def test_each_stage_has_a_comment_above_its_from() -> None:
     for st in doc.stages:
         comment = doc.comment_above(st.from_instruction.start_line)
         assert comment is not None and comment.text  # the last line of the stage's explanation
+
+
+NODE_APP = "FROM node:22\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci\nCOPY . .\nCMD [\"node\", \"index.js\"]\n"
+
+
+def test_dev_dependency_required_at_run_time_keeps_dev_dependencies() -> None:
+    pkg = '{"name": "x", "main": "index.js", "dependencies": {"express": "4"}, "devDependencies": {"dotenv": "16"}}'
+    project = ProjectFiles(
+        frozenset({"package.json", "package-lock.json", "index.js"}), True,
+        {"package.json": pkg, "index.js": "require('dotenv').config();\nconst express = require('express');\n"},
+    )
+    p = converted(NODE_APP, project)
+    assert "npm ci --omit=dev && npm install --no-save --omit=dev dotenv@16" in p.dockerfile
+    assert any("dotenv" in n and "devDependencies" in n for n in p.notes)
+
+
+def test_production_install_when_the_code_needs_no_dev_dependency() -> None:
+    pkg = '{"name": "x", "main": "index.js", "dependencies": {"express": "4"}, "devDependencies": {"jest": "29"}}'
+    project = ProjectFiles(frozenset({"package.json", "package-lock.json", "index.js"}), True, {"package.json": pkg, "index.js": "import express from 'express'\n"})
+    assert "--omit=dev" in converted(NODE_APP, project).dockerfile
+
+
+def test_project_without_dependencies_still_has_node_modules_to_copy() -> None:
+    project = ProjectFiles(frozenset({"package.json", "package-lock.json", "index.js"}), True, {"package.json": '{"name": "x"}', "index.js": "console.log(1)\n"})
+    p = converted(NODE_APP, project)
+    assert "mkdir -p node_modules" in p.dockerfile
+
+
+def test_read_project_reads_the_shipped_sources_through_the_context(tmp_path) -> None:
+    from slimstage.analysis.context import read_context
+    from slimstage.rewrite.project import read_project, required_packages
+
+    (tmp_path / "package.json").write_text('{"main": "server.js", "devDependencies": {"chalk": "5"}}')
+    (tmp_path / "server.js").write_text("import chalk from 'chalk'\nconst fs = require('node:fs')\nconst x = require('./local')\n")
+    (tmp_path / "Dockerfile").write_text("FROM node:22\n")
+    project = read_project(read_context(tmp_path / "Dockerfile"))
+    assert required_packages(project) == {"chalk"}
+
+
+PY_PROJECT = ProjectFiles(frozenset({"Pipfile", "Pipfile.lock", "pyproject.toml", "pdm.lock", "app.py"}), True, {})
+
+
+@pytest.mark.parametrize(
+    "text, expect",
+    [
+        ("FROM python:3.12\nRUN pip install pipenv\nWORKDIR /app\nCOPY Pipfile Pipfile.lock ./\nRUN pipenv install --deploy --system\nCOPY . .\nCMD [\"python\", \"app.py\"]\n",
+         "RUN --mount=type=cache,target=/root/.cache/pip pipenv install --deploy"),
+        ("FROM python:3.12\nRUN pip install pdm\nWORKDIR /app\nCOPY . .\nRUN pdm install\nCMD [\"python\", \"app.py\"]\n", "RUN pdm install --prod --no-self"),
+    ],
+)
+def test_pipenv_and_pdm_fill_the_virtual_environment(text: str, expect: str) -> None:
+    p = converted(text, PY_PROJECT)
+    assert expect in p.dockerfile
+    assert "COPY --from=builder /opt/venv /opt/venv" in p.dockerfile
+
+
+def test_bun_project_runs_on_bun_slim() -> None:
+    text = "FROM oven/bun:1\nWORKDIR /app\nCOPY . .\nRUN bun install\nEXPOSE 3000\nCMD [\"bun\", \"run\", \"index.ts\"]\n"
+    project = ProjectFiles(frozenset({"package.json", "bun.lock", "index.ts"}), True, {"package.json": '{"dependencies": {"hono": "4"}}'})
+    p = converted(text, project)
+    assert "FROM oven/bun:1-slim AS runtime" in p.dockerfile
+    assert "bun install --production" in p.dockerfile
+    assert "USER bun" in p.dockerfile
+
+
+@pytest.mark.parametrize(
+    "names, pkg, install",
+    [
+        ({"package.json", "package-lock.json", "packages"}, '{"workspaces": ["packages/*"]}', "npm ci"),
+        ({"package.json", "pnpm-lock.yaml", "pnpm-workspace.yaml", "apps"}, '{"name": "mono"}', "pnpm install --frozen-lockfile"),
+    ],
+)
+def test_workspaces_build_whole_and_ship_the_pruned_workspace(names, pkg, install) -> None:
+    setup = "RUN corepack enable\n" if install.startswith("pnpm") else ""
+    text = f"FROM node:22\n{setup}WORKDIR /app\nCOPY . .\nRUN {install}\nRUN {install.split()[0]} run build\nCMD [\"node\", \"apps/api/dist/main.js\"]\n"
+    p = converted(text, ProjectFiles(frozenset(names), True, {"package.json": pkg}))
+    builder = p.dockerfile.split("AS runtime")[0]
+    assert builder.index("COPY . .") < builder.index(install.split()[0] + " ")
+    assert "COPY --from=builder /app ." in p.dockerfile
+    assert any("workspace" in n for n in p.notes)
+
+
+def test_yarn_berry_installs_after_the_source_and_ships_the_project() -> None:
+    text = "FROM node:22\nWORKDIR /app\nCOPY . .\nRUN corepack enable && yarn install --immutable\nRUN yarn build\nCMD [\"yarn\", \"start\"]\n"
+    project = ProjectFiles(frozenset({"package.json", "yarn.lock", ".yarnrc.yml", ".yarn", "src"}), True, {"package.json": '{"packageManager": "yarn@4.5.0", "dependencies": {"x": "1"}}', ".yarnrc.yml": "nodeLinker: pnp\n"})
+    p = converted(text, project)
+    builder = p.dockerfile.split("AS runtime")[0]
+    assert builder.index("COPY . .") < builder.index("yarn install --immutable")
+    assert "yarn workspaces focus --all --production" in p.dockerfile
+    assert "COPY --from=builder /app ." in p.dockerfile
+    old = ProjectFiles(project.names, True, {"package.json": '{"packageManager": "yarn@3.6.0"}', ".yarnrc.yml": ""})
+    assert isinstance(plan(text, old), Declined)

@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Iterable, Optional
 from weakref import WeakKeyDictionary
 
 from ..dockerfile.model import Instruction, Range, Stage
+from .context import UNKNOWN, BuildContext
 from .shell import Command, commands
 from .images import expand, parse_ref, stage_image
+from .indirect import delegated, image_ecosystem, is_delegating
 from .stages import copy_dest, copy_sources
 
 if TYPE_CHECKING:
@@ -46,6 +48,8 @@ class Build:
     compiled: bool  # the result (binary, jar, assembly) runs without the source
     outputs: tuple[str, ...]  # absolute paths it names (-o, --output, -d, --outDir)
     output_hint: str  # where the tool puts its result by convention, for messages
+    runs: str = ""  # for a build behind make or a script: the build command it runs (`go build`)
+    runs_source: str = ""  # where that was read ("Makefile"), or "shape" when recognised from the command and image
 
     @property
     def range(self) -> Range:
@@ -359,7 +363,9 @@ def env_pairs(ins: Instruction, env: dict[str, Optional[str]]) -> list[tuple[str
 
 
 class _Walk:
-    def __init__(self, start: Optional[StageFacts], workdir: str) -> None:
+    def __init__(self, start: Optional[StageFacts], workdir: str, context: BuildContext = UNKNOWN, ecosystem: Optional[str] = None) -> None:
+        self.context = context
+        self.ecosystem = ecosystem
         self.workdir = start.workdir if start else workdir
         self.env: dict[str, Optional[str]] = dict(start.env) if start else {}
         self.copies: list[ContextCopy] = list(start.context_copies) if start else []
@@ -383,12 +389,20 @@ class _Walk:
             self._run(ins)
 
     def _run(self, ins: Instruction) -> None:
+        configured = False  # a ./configure or cmake ran first: a following make builds C, whatever the image
         for cmd in commands(ins):
             words = cmd.words
             if not words or words[0] == "cd":
                 continue
+            if words[0].rsplit("/", 1)[-1] in ("configure", "cmake", "autoreconf", "autogen.sh", "bootstrap"):
+                configured = True
             workdir = self.workdir if cmd.cwd == "" else (join(self.workdir, cmd.cwd) if cmd.cwd else "")
             build = classify_build(words)
+            if (build is None or build[0] == "make") and is_delegating(words) and not configured:
+                found = self._delegated(ins, cmd, workdir)
+                if found is not None:
+                    self.builds.append(found)
+                    continue
             if build is not None:
                 eco, compiled, label, outputs, hint = build
                 paths = tuple(p for p in (join(workdir, o) for o in outputs) if p and p != "/")
@@ -417,6 +431,20 @@ class _Walk:
                 label, path, dev = py
                 self.installs.append(Install(ins, cmd, "python", label, path, dev))
 
+    def _delegated(self, ins: Instruction, cmd: Command, workdir: str) -> Optional[Build]:
+        """The build that ``make``, a script or a package script runs, read from the context or recognised."""
+        d = delegated(cmd, self.context, self.ecosystem)
+        if d is None:
+            return None
+        if d.guessed and not any(c.whole and covers(c.dest, workdir) for c in self.copies):
+            return None  # a recognised shape counts only where the project's source was copied
+        found = [b for b in (classify_build(c.words) for c in d.commands) if b is not None and b[0] != "make"]
+        if not found:
+            return None
+        eco, compiled, label, outputs, hint = next((b for b in found if b[1]), found[0])
+        paths = tuple(p for p in (join(workdir, o) for o in outputs) if p and p != "/")
+        return Build(ins, cmd, eco, d.via, workdir, compiled, paths, hint, label, d.source or "shape")
+
     def facts(self, index: int) -> StageFacts:
         return StageFacts(index, self.workdir, tuple(self.env.items()), tuple(self.copies), tuple(self.builds), tuple(self.installs))
 
@@ -437,7 +465,8 @@ def stage_facts(a: "Analysis", index: int) -> StageFacts:
 
 def _walk(a: "Analysis", st: Stage, done: list[StageFacts]) -> StageFacts:
     start = done[st.base_stage] if st.base_stage is not None and st.base_stage < len(done) else None
-    walk = _Walk(start, initial_workdir(stage_image(a, st.index)) if start is None else "")
+    image = stage_image(a, st.index)
+    walk = _Walk(start, initial_workdir(image) if start is None else "", a.context, image_ecosystem(image))
     for ins in st.instructions[1:]:
         walk.instruction(ins)
     return walk.facts(st.index)

@@ -7,7 +7,8 @@ only look at the resulting frozen value.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import stat
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Optional
@@ -15,6 +16,7 @@ from typing import Optional
 from .dockerignore import Dockerignore
 
 _MAX_ENTRIES = 2000
+MAX_SIDE_FILE = 256 * 1024  # bytes read of a side file (Makefile, package.json, a build script)
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,7 @@ class BuildContext:
     dockerignore: Optional[str]  # the .dockerignore text, None when there is none
     known: bool = True  # False when the folder could not be read (unsaved buffer, no folder)
     dockerignore_path: str = ".dockerignore"  # where the ignore file is (or would go), relative to root
+    _texts: dict = field(default_factory=dict, hash=False, compare=False, repr=False)  # side files read so far
 
     @property
     def has_dockerignore(self) -> bool:
@@ -37,6 +40,20 @@ class BuildContext:
         """The parsed .dockerignore (no patterns when there is none)."""
         return Dockerignore.parse(self.dockerignore or "")
 
+    def read_text(self, name: str) -> Optional[str]:
+        """The text of side file ``name`` (a path relative to the context root), None when unreadable.
+
+        Only regular files inside the context, at most ``MAX_SIDE_FILE`` bytes, are read;
+        each is read once per context value (the front ends make a new value when the
+        folder changes).
+        """
+        if name in self._texts:
+            return self._texts[name]
+        text = _read_side_file(self.root, name) if self.known and self.root is not None else None
+        if len(self._texts) < 64:
+            self._texts[name] = text
+        return text
+
     def ignore_patterns(self) -> list[str]:
         if not self.dockerignore:
             return []
@@ -49,6 +66,31 @@ class BuildContext:
 
 
 UNKNOWN = BuildContext(None, frozenset(), None, known=False)
+
+
+def _read_side_file(root: Path, name: str) -> Optional[str]:
+    parts = name.replace("\\", "/").split("/")
+    if not name or name.startswith("/") or any(p in ("", "..") for p in parts if p != "."):
+        return None
+    path = root.joinpath(*[p for p in parts if p != "."])
+    try:
+        real_root = os.path.realpath(root)
+        real = os.path.realpath(path)
+        if os.path.commonpath([real_root, real]) != real_root:
+            return None  # a symlink out of the context
+        fd = os.open(real, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_SIDE_FILE:
+                return None
+            data = os.read(fd, MAX_SIDE_FILE + 1)
+        finally:
+            os.close(fd)
+    except (OSError, ValueError):
+        return None
+    if len(data) > MAX_SIDE_FILE:
+        return None
+    return data.decode("utf-8", errors="replace")
 
 
 def read_context(dockerfile: Path, context: str = "") -> BuildContext:

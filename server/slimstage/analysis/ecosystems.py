@@ -48,10 +48,17 @@ class PackageStep:
     deps_only_flag: str = ""  # the flag that makes it install only the dependencies (``--no-root``)
     guessed: bool = False  # a project task slimstage does not know (``./gradlew downloadRepos``)
     packages: tuple[str, ...] = ()  # for "tool": the names installed
+    via: str = ""  # the command that runs it indirectly (``make build``, ``./bin/installDeps.sh``), see indirect.py
+    via_source: str = ""  # the file that says so (``Makefile``), or "shape" when recognised from the command and image alone
 
     @property
     def label(self) -> str:
         """The command as a user would name it: ``npm ci``, ``pip install -r requirements.txt``."""
+        return self.via or self.own_label
+
+    @property
+    def own_label(self) -> str:
+        """The package-manager command itself, even when it runs through ``make`` or a script."""
         w = self.command.words
         n = min(len(w), 6)
         while n < len(w) and n < 9 and w[n - 1].startswith("-") and "=" not in w[n - 1]:

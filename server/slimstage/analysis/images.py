@@ -174,6 +174,8 @@ def toolchain_of(image: str) -> Optional[str]:
         return None if "jre" in tag or "jre" in ref.repository else "java"
     if name == "dotnet" and "sdk" in tag:  # microsoft/dotnet:2.1-sdk
         return "dotnet"
+    if name in ("tomcat", "jetty", "tomee") and ref.registry in ("", "docker.io", "index.docker.io") and "jdk" in tag and "jre" not in tag:
+        return "java"  # tomcat:9-jdk11: the server on a full JDK (its -jre tags carry only the runtime)
     return None
 
 

@@ -460,6 +460,14 @@ def commands(ins: Instruction) -> tuple[Command, ...]:
     return found
 
 
+def script_commands(text: str, outer: Command, via: str = "script") -> tuple[Command, ...]:
+    """The simple commands of a script that ``outer`` runs (a Makefile recipe, a project's
+    build script), each located at ``outer``."""
+    inner = _Splitter(None, outer.heredoc, via)
+    inner.run(text, outer)
+    return tuple(inner.out)
+
+
 def split_commands(ins: Instruction) -> list[Command]:
     """The simple commands of a RUN: shell-form text, exec form, and heredoc scripts."""
     return list(commands(ins))

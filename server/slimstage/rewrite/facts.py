@@ -8,6 +8,7 @@ recorded in ``unsupported`` with the reason; the planner then declines.
 
 from __future__ import annotations
 
+import dataclasses
 import posixpath
 import re
 import shlex
@@ -17,6 +18,7 @@ from typing import Optional
 from ..analysis import Analysis
 from ..analysis.ecosystems import Command, PackageStep, classify, split_commands
 from ..analysis.images import ImageRef, parse_ref, toolchain_of
+from ..analysis.indirect import delegated, image_ecosystem, is_delegating
 from ..analysis.stages import copy_dest, copy_sources
 from ..dockerfile.model import Dockerfile, Instruction, Range
 from .contract import Contract, contract_of
@@ -30,6 +32,7 @@ MANIFEST_NAMES = frozenset(
         "uv.lock", "setup.py", "setup.cfg", "Pipfile", "Pipfile.lock", "go.mod", "go.sum", "pom.xml", "build.gradle",
         "build.gradle.kts", "settings.gradle", "settings.gradle.kts", "gradle.properties", "Cargo.toml", "Cargo.lock",
         "package*.json", "requirements*.txt", "*.csproj", "*.sln", "*.fsproj", "packages.lock.json", "nuget.config",
+        "Gemfile", "Gemfile.lock", "Gemfile*", "composer.json", "composer.lock", "composer.*", "mix.exs", "mix.lock",
     )
 )
 _NODE_TOOLS = frozenset(("npm", "yarn", "pnpm", "bun"))
@@ -255,6 +258,8 @@ def ecosystem_of(base: str, steps: list[PackageStep]) -> str:
         return "node"
     if ref.name in ("python", "pypy"):
         return "python"
+    if ref.name in ("ruby", "php"):
+        return ref.name
     return toolchain_of(base) or ""
 
 
@@ -300,6 +305,8 @@ def extract(a: Analysis) -> SourceFacts:
             phases.append(Phase(text, before))
         pending_env.clear()
 
+    placed: list[str] = []  # notes on steps the planner could not classify and kept where they ran
+    seen_work = False  # a source copy, install or build came before
     folders: set[str] = set()  # every WORKDIR the stage uses
     wd = "/"
     for ins in st.find("WORKDIR"):
@@ -331,7 +338,14 @@ def extract(a: Analysis) -> SourceFacts:
             manifests_only = bool(sources) and all(posixpath.basename(s.rstrip("/")) in MANIFEST_NAMES for s in sources)
             copies.append(Copy(ins, lines(ins), sources, absolute, manifests_only))
             if not manifests_only:
-                copy_workdirs.add(workdir)
+                # Where the source lands: the WORKDIR for a relative destination (the recipes
+                # copy it again as written, after their own WORKDIR), or an absolute folder
+                # (``ADD . /app`` before ``WORKDIR /app``).
+                whole = any(src in (".", "./", "*", "./*") for src in sources)
+                if whole and dest.startswith("/") and "$" not in dest:
+                    copy_workdirs.add(posixpath.normpath(dest))
+                else:
+                    copy_workdirs.add(workdir)
             flush("copy")
         elif k == "RUN":
             mounts = tuple(f"--mount={f.value}" for f in ins.flags_named("mount") if f.value)
@@ -340,6 +354,8 @@ def extract(a: Analysis) -> SourceFacts:
                 cmds = cmds[1:]  # the script inside ["sh", "-c", "..."] was split too
             if ins.heredocs and any(h.body.strip() for h in ins.heredocs) and not cmds:
                 unsupported.append(f"line {ins.start_line + 1}: RUN with a heredoc script")
+            cmds = [_place(c, a, eco, workdir, seen_work, ins, placed) for c in cmds]
+            seen_work = seen_work or any(c.kind in ("deps", "prefetch", "build", "script") for c in cmds) or bool(copies)
             for c in cmds:
                 if c.kind == "unknown":
                     unsupported.append(f"line {ins.start_line + 1}: cannot tell whether `{_short(c.text)}` prepares the build or the runtime")
@@ -387,7 +403,45 @@ def extract(a: Analysis) -> SourceFacts:
         os_manager=os_manager,
         contract=contract,
         unsupported=tuple(dict.fromkeys(unsupported)),
+        notes=tuple(dict.fromkeys(placed)),
     )
+
+
+# Programs that write where the runtime reads, or leave the build: these still decline.
+_NOT_PLACEABLE = frozenset(
+    ("cd", "exec", "exit", "source", ".", "export", "su", "sudo", "docker", "curl", "wget", "sh", "bash", "ash", "dash", "zsh")
+)  # a download or a script installs something somewhere the runtime may need
+
+
+def _place(c: Cmd, a: Analysis, eco: str, workdir: str, seen_work: bool, ins: Instruction, notes: list[str]) -> Cmd:
+    """A command ``classify_command`` could not place: a build behind make or a script
+    (``analysis.indirect``), or an unknown step kept in the phase where it ran.
+
+    Unknown steps before any source copy, install or build, while no WORKDIR is set, are
+    tool set-up (the recipes run those before their WORKDIR); the others run in the build
+    stage, after the source copy, in their order. The result still goes through the gate.
+    """
+    if c.kind != "unknown" or not c.words:
+        return c
+    if is_delegating(c.words):
+        d = delegated(Command.synthetic(c.words, c.text), a.context, image_ecosystem(a.doc.stages[0].base) or eco or None)
+        steps = [x for x in (classify(inner) for inner in (d.commands if d else ())) if x is not None]
+        build = next((x for x in steps if x.kind == "build"), None)
+        if d is not None and build is not None:
+            how = "per " + d.source if d.source else "as it usually does on this image"
+            notes.append(f"`{d.via}` runs `{build.own_label}` ({how}); the builder runs it as written.")
+            return Cmd("build", c.text, build.command.words, dataclasses.replace(build, via=d.via), (), c.mounts)
+        if d is not None and steps:
+            return Cmd(steps[0].kind, c.text, steps[0].command.words, dataclasses.replace(steps[0], via=d.via), (), c.mounts)
+    if c.words[0].rsplit("/", 1)[-1] in _NOT_PLACEABLE or re.search(r"(?<![<>=-])>|<(?![<(])", c.text):
+        return c
+    outside = [w for w in c.words[1:] if w.startswith("/") and not (w == workdir or w.startswith(workdir.rstrip("/") + "/"))]
+    if outside and workdir != "/":
+        return c  # touches a folder outside the project (``mkdir -p /data``): the runtime may need it too
+    kind = "script" if seen_work or workdir != "/" else "tool"
+    where = "the build stage, after the source copy" if kind == "script" else "the build stage's set-up"
+    notes.append(f"line {ins.start_line + 1}: `{_short(c.text)}` is not a step the planner knows; it is kept in {where}, where it ran. Check that the runtime does not need it.")
+    return Cmd(kind, c.text, c.words, None, (), c.mounts)
 
 
 def _short(text: str, n: int = 60) -> str:

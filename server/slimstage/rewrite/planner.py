@@ -21,7 +21,9 @@ from .recipes import Decline, recipes, render
 from .result import Declined, Proposal, StageNote
 
 ENGINE = "offline"
-SUPPORTED = "Node.js, Python, Go, Java, Rust or .NET"
+IN_PLACE = frozenset(("ruby", "php", "elixir"))  # recipes whose builder is the original stage (recipes/inplace.py)
+_PLACEMENT = ("cannot tell whether", "changes directory inside a RUN", "different folder", "in different folders")
+SUPPORTED = "Node.js, Python, Go, Java, Rust, .NET, Ruby, PHP or Elixir"
 
 
 def propose(
@@ -38,11 +40,9 @@ def propose(
     if errors:
         return Declined((f"line {errors[0].range.start.line + 1}: {errors[0].message} (fix the syntax first)",), ENGINE)
     if len(doc.stages) > 1:
-        return Declined(
-            ("this is already a multi-stage build; the offline planner converts single-stage builds "
-             "(with an Anthropic API key, Claude can optimize it)",),
-            ENGINE,
-        )
+        from .optimize import optimize
+
+        return optimize(doc, settings, context)
     if settings.max_stages and settings.max_stages < 2:
         return Declined((f"max_stages is {settings.max_stages}; a multi-stage build needs at least 2",), ENGINE)
     facts = extract(Analysis(doc, settings, context))
@@ -52,8 +52,12 @@ def propose(
     if recipe is None:
         what = f"{facts.base}" + (f" with {', '.join(facts.tools)}" if facts.tools else "")
         return Declined((f"no {SUPPORTED} application build found ({what})",), ENGINE)
-    if facts.unsupported:
-        return Declined(facts.unsupported[:8], ENGINE)
+    unsupported = facts.unsupported
+    if facts.ecosystem in IN_PLACE:
+        # These recipes keep the original build as written: where a step belongs does not matter.
+        unsupported = tuple(r for r in unsupported if not any(k in r for k in _PLACEMENT))
+    if unsupported:
+        return Declined(unsupported[:8], ENGINE)
     try:
         plan = recipe(facts, settings, project)
     except Decline as exc:
@@ -64,5 +68,5 @@ def propose(
         stages=tuple(StageNote(st.name, st.explanation) for st in plan.stages),
         summary=plan.summary,
         contract_changes=tuple(plan.changes),
-        notes=tuple(plan.notes),
+        notes=(() if facts.ecosystem in IN_PLACE else tuple(facts.notes)) + tuple(plan.notes),
     )

@@ -61,8 +61,18 @@ def from_context(context: BuildContext, texts: Optional[dict[str, str]] = None) 
     return ProjectFiles(context.files, context.known, dict(texts or {}))
 
 
+SOURCE_SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts")
+MAX_SOURCES = 24  # JavaScript files read to see what the shipped code requires
+
+
 def read_project(context: BuildContext) -> ProjectFiles:
-    """The manifests at the root of ``context`` (I/O: call from a front end, not the planner)."""
+    """The manifests at the root of ``context`` (I/O: call from a front end, not the planner).
+
+    Every side file is read through ``BuildContext.read_text`` (regular files inside the
+    context, size-capped). For Node.js projects the package's ``main`` and the JavaScript
+    files at the root are read too, so the planner can see which packages the shipped code
+    requires before it drops the devDependencies.
+    """
     if not context.known or context.root is None:
         return ProjectFiles()
     texts: dict[str, str] = {}
@@ -70,10 +80,33 @@ def read_project(context: BuildContext) -> ProjectFiles:
     for name in names:
         if name not in context.files:
             continue
-        path = context.root / name
-        try:
-            if path.is_file() and path.stat().st_size <= MAX_BYTES:
-                texts[name] = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
+        text = context.read_text(name)
+        if text is not None and len(text) <= MAX_BYTES:
+            texts[name] = text
+    if "package.json" in texts:
+        main = ProjectFiles(texts=texts).package_json().get("main")
+        sources = [main] if isinstance(main, str) and main else []
+        sources += sorted(n for n in context.files if n.endswith(SOURCE_SUFFIXES))
+        for name in list(dict.fromkeys(sources))[:MAX_SOURCES]:
+            text = context.read_text(name.lstrip("./") if name.startswith("./") else name)
+            if text is not None:
+                texts[name] = text
     return ProjectFiles(context.files, True, texts)
+
+
+_REQUIRE = re.compile(r"""(?:\brequire\s*\(\s*|\bimport\s*\(\s*|\bfrom\s+|^\s*import\s+)["']([^"'./][^"']*)["']""", re.M)
+
+
+def required_packages(project: ProjectFiles) -> set[str]:
+    """Package names the project's JavaScript files read require or import (``lodash``, ``@scope/pkg``)."""
+    out: set[str] = set()
+    for name, text in project.texts.items():
+        if not name.endswith(SOURCE_SUFFIXES):
+            continue
+        for m in _REQUIRE.finditer(text):
+            spec = m.group(1)
+            if spec.startswith("node:"):
+                continue
+            parts = spec.split("/")
+            out.add("/".join(parts[:2]) if spec.startswith("@") else parts[0])
+    return out

@@ -7,6 +7,8 @@ from typing import Iterator, Optional
 
 from ..analysis import Analysis
 from ..analysis.ecosystems import PackageStep
+from ..analysis.images import stage_image
+from ..analysis.indirect import delegated_steps, image_ecosystem
 from ..analysis.scope import Scope, is_within, join, walk
 from ..analysis.shell import Command, commands
 from ..analysis.stages import copy_dest, copy_sources
@@ -65,11 +67,25 @@ class SourceCopiedBeforeInstall(Rule):
     dependencies themselves when nothing fetched them first: `go build`, `mvn package`,
     `gradle build`, `cargo build`, `dotnet publish`, `pip install .`.
 
+    Installs and builds behind another command count too: a `make` target, a project
+    script (`./build.sh`, `bin/installDeps.sh`), a package.json script or a `just` /
+    `task` recipe that runs one of them. Where the build context is known, slimstage
+    reads its Makefile, justfile, Taskfile, package.json or script; where it is not, it
+    recognises the common shapes: `make`, `make build` or `./build.sh` on a Go, Rust,
+    Java or .NET image builds with that toolchain, and a script named like
+    `install-deps.sh` on a Node, Python, Ruby or PHP image installs the dependencies.
+
     It stays quiet when any step of the same package manager ran before the source copy
     (the manifests-first pattern, whatever the COPY spelling, flags or WORKDIRs), for a
     project task slimstage does not know (`./gradlew downloadRepos`), and for a build
-    whose RUN keeps the downloads in a cache mount
-    (`RUN --mount=type=cache,target=/go/pkg/mod go build`). On microservices-demo it
+    whose RUN mounts a cache holding what the build would redo, judged per package
+    manager: the module cache for Go (`RUN --mount=type=cache,target=/go/pkg/mod go
+    build`; the `go-build` cache alone still downloads every module), `.m2` for Maven,
+    `.gradle` for Gradle, `.nuget` for .NET, and for Cargo the `target` folder: a cache
+    on `/usr/local/cargo/registry` only keeps the downloads, while compiling every
+    dependency into `target/` is what costs the time. A dependency-only build before the
+    source copy (cargo-chef's `cargo chef cook`, a dummy `src/main.rs`) also keeps it
+    quiet. On microservices-demo it
     reports only `cartservice`'s debug Dockerfile, whose `dotnet restore` follows
     `COPY . .` (the release Dockerfile restores first).
 
@@ -132,6 +148,7 @@ class SourceCopiedBeforeInstall(Rule):
         seen: set[str] = set()
         reported: set[str] = set()
         adjacent = False  # only instructions that change nothing a RUN sees since the copy
+        ecosystem = image_ecosystem(stage_image(a, st.index))
         for ins, scope in walk(a.doc, st):
             if broad is None and is_source_copy(ins):
                 broad, broad_scope, adjacent = ins, scope, True
@@ -140,7 +157,10 @@ class SourceCopiedBeforeInstall(Rule):
                 adjacent = adjacent and ins.keyword in INERT
                 continue
             here, adjacent = adjacent, False
-            for step in a.steps(ins):
+            steps = a.steps(ins)
+            if ins.keyword == "RUN":
+                steps = steps + delegated_steps(commands(ins), a.context, ecosystem)
+            for step in steps:
                 if broad is None:
                     # Any step of the tool before the source arrives (a prefetch, a custom
                     # task) means the dependency layer was thought about: stay quiet.
@@ -148,7 +168,7 @@ class SourceCopiedBeforeInstall(Rule):
                     continue
                 if step.tool in reported or step.tool in seen or step.guessed:
                     continue
-                if step.kind == "build" and (step.tool not in _PREFETCH_HINT or _has_cache_mount(ins)):
+                if step.kind == "build" and (step.tool not in _PREFETCH_HINT or _cache_keeps_downloads(ins, step, scope)):
                     continue
                 reported.add(step.tool)
                 yield self._report(a, broad, broad_scope, ins, scope, step, here)  # type: ignore[arg-type]
@@ -158,7 +178,14 @@ class SourceCopiedBeforeInstall(Rule):
         what = "the whole source" if is_broad_copy(broad) else "source files"
         label = step.label
         fix = None
-        if step.kind == "build":
+        if step.kind == "build" and step.tool == "cargo":
+            registry = " The cache mount keeps the registry downloads, not the compiled dependencies in `target/`." if _cache_mounts(ins) else ""
+            message = (
+                f"`{broad.keyword} {copy_text}` copies {what} before `{label}` builds the dependencies: "
+                f"every source change downloads and compiles them all again.{registry} To keep them cached, {_PREFETCH_HINT['cargo']}, "
+                "or mount a cache on the target folder."
+            )
+        elif step.kind == "build":
             hint = _PREFETCH_HINT[step.tool]
             message = (
                 f"`{broad.keyword} {copy_text}` copies {what} before `{label}` downloads the dependencies: "
@@ -188,12 +215,63 @@ class SourceCopiedBeforeInstall(Rule):
             out = _OUTPUT.get(step.tool)
             if out and step.dir == "" and a.context.known and a.context.has(out) and not ignored(a, out):
                 message += f" Add {out} to .dockerignore too, or the `{broad.keyword} {copy_text}` after the install lays the host's {out} over it."
+        if step.via:
+            how = "as it usually does on this base image" if step.via_source == "shape" else f"per {step.via_source}"
+            script = step.via.split()[0]
+            also = f"; copy `{script}` with the manifests" if step.kind == "deps" and script.endswith((".sh", ".bash")) else ""
+            message += f" (`{step.via}` runs `{step.own_label}`, {how}{also}.)"
         related = [Related(step.command.range, f"`{label}` runs here, after the source is copied")]
         return self.violation(broad.range, message, related, fix, tool=step.tool)
 
 
-def _has_cache_mount(ins: Instruction) -> bool:
-    return any(f.options().get("type") == "cache" for f in ins.flags_named("mount"))
+# Per package manager, what a cache mount must hold to spare a build its downloads (and, for
+# Cargo, the compilation of every dependency): the folder's name or a part of its path.
+_CACHE_HOLDS = {
+    "go": ("pkg/mod", "/go", "gomodcache"),  # the module cache (GOMODCACHE, under GOPATH)
+    "maven": (".m2",),
+    "gradle": (".gradle",),
+    "dotnet": (".nuget", "nuget"),
+    "pip": ("pip", "/root/.cache", "uv"),
+    "mix": ("deps", ".hex", ".mix"),
+    # A registry cache keeps the downloads, but cargo build's cost is compiling every
+    # dependency into target/: only a cache of the target folder makes it incremental.
+    "cargo": ("target",),
+}
+
+
+def _cache_mounts(ins: Instruction) -> list[str]:
+    out = []
+    for f in ins.flags_named("mount"):
+        opts = f.options()
+        if opts.get("type") == "cache":
+            out.append((opts.get("target") or opts.get("dst") or opts.get("destination") or "").rstrip("/"))
+    return out
+
+
+def _cache_keeps_downloads(ins: Instruction, step: PackageStep, scope: Scope) -> bool:
+    """True when a cache mount of this RUN holds what ``step``'s package manager would otherwise redo."""
+    targets = _cache_mounts(ins)
+    if not targets:
+        return False
+    holds = _CACHE_HOLDS.get(step.tool)
+    if holds is None:
+        return True
+    for target in targets:
+        low = target.lower()
+        if "$" in target:
+            return True  # a variable: cannot tell, stay quiet
+        if step.tool == "cargo":
+            if low.rsplit("/", 1)[-1] == "target":
+                return True
+            custom = scope.env.get("CARGO_TARGET_DIR")
+            if custom and low == custom.rstrip("/").lower():
+                return True
+            continue
+        if step.tool == "go" and low.endswith("go-build"):
+            continue  # the build cache: modules are still downloaded
+        if any(h in low for h in holds):
+            return True
+    return False
 
 
 def _manifests(a: Analysis, step: PackageStep) -> list[str]:

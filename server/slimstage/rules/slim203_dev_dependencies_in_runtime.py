@@ -7,6 +7,7 @@ from typing import Iterator
 
 from ..analysis import Analysis
 from ..analysis.artifacts import Install, covers, iter_copy_sources, stage_facts, workspace_builds
+from ..analysis.runtime import dev_server
 from ..analysis.stages import Edge
 from .base import Related, Rule, Violation
 
@@ -50,7 +51,9 @@ class DevDependenciesInRuntime(Rule):
       `--no-dev`, `pdm install` without `--prod`, `pipenv install --dev`, or `pip install
       -r` of a dev or test requirements file.
 
-    A copy of a builder's whole workspace is reported by SLIM202 instead.
+    A copy of a builder's whole workspace is reported by SLIM202 instead. A final image
+    that starts a development server (`npm start` of a create-react-app, `vite`,
+    nodemon, `next dev`) needs its dev dependencies and is not reported.
 
     ## Why it matters
     Test runners, linters, bundlers, type definitions and their own dependencies often
@@ -91,7 +94,7 @@ class DevDependenciesInRuntime(Rule):
     summary = "Dependencies installed with their dev packages are copied into the final image."
 
     def check(self, a: Analysis) -> Iterator[Violation]:
-        if not a.graph.multi_stage:
+        if not a.graph.multi_stage or dev_server(a):
             return
         for e in a.graph.edges:
             if e.kind != "copy" or not a.ships(e.dst) or a.ships(e.src):

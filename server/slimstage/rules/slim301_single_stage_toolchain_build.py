@@ -9,7 +9,7 @@ from ..analysis import Analysis
 from ..analysis.artifacts import Build, context_builds, stage_facts
 from ..analysis.buildtools import kind_of, os_installs
 from ..analysis.images import display_image, full_variant_ecosystem, runtime_suggestion, size_note, stage_image, toolchain_of
-from ..analysis.runtime import runs_service
+from ..analysis.runtime import dev_server, runs_service
 from ..dockerfile.model import Range
 from .base import Related, Rule, Violation
 
@@ -45,6 +45,10 @@ class SingleStageToolchainBuild(Rule):
       package`, `gradle build`, `dotnet publish`, `mix release`, `npm run build`...;
       `make` only where a compiler is installed or in the base image, since `make` is
       often just a task runner);
+    - or builds through `make`, a project script or a package.json script that runs one
+      of these: the Makefile, script or package.json is read from the build context, and
+      without it the common shapes count (`make`, `make build`, `./build.sh` right after
+      the source copy, on a Go, Rust, Java or .NET image, compile with that toolchain);
     - it starts from a toolchain image (`golang`, `rust`, `maven`, `gradle`, a JDK,
       `mcr.microsoft.com/dotnet/sdk`, `gcc`...) and compiles with that toolchain, and the
       image starts a program of its own;
@@ -56,7 +60,10 @@ class SingleStageToolchainBuild(Rule):
     --virtual .build-deps ... && apk del .build-deps`, `apt-mark auto` then `apt-get purge
     --auto-remove`), as the official images do, are not reported; nor are images that
     start a shell or an interpreter prompt (toolchain, base and development images, built
-    to hold their tools).
+    to hold their tools), nor images that start a development server (`npm start` of a
+    create-react-app, `vite`, `next dev`, nodemon, `flask run --debug`, Django's
+    `runserver`, `rails server` in development, `uvicorn --reload`): a dev image is
+    meant to hold its toolchain.
 
     The "Convert to multi-stage" action is offered on this finding.
 
@@ -65,7 +72,9 @@ class SingleStageToolchainBuild(Rule):
     build on purge theirs, and are not reported); the django `onbuild` images, which keep
     gcc and the database headers; the bashbrew tool image, which keeps `golang-go`; the
     hello-world build image, which compiles in place; and httpd, which keeps
-    `libapr1-dev` on purpose so images built from it can compile modules with `apxs`. In
+    `libapr1-dev` on purpose so images built from it can compile modules with `apxs`.
+    The django `onbuild` images, which start Django's development server, are dev images
+    and not reported. In
     such an intended toolchain image, suppress with `# slimstage ignore=SLIM301`.
 
     ## Why it matters
@@ -111,7 +120,7 @@ class SingleStageToolchainBuild(Rule):
             return
         st = a.doc.stages[0]
         image = stage_image(a, 0)
-        if image is None:
+        if image is None or dev_server(a):
             return
         evidence = self._evidence(a, image)
         if evidence is None:
@@ -146,7 +155,10 @@ class SingleStageToolchainBuild(Rule):
 
     @staticmethod
     def _build(build: Build) -> _Evidence:
-        return _Evidence("build", build.ecosystem, f"`{build.label}`", build.range)
+        what = f"`{build.label}`"
+        if build.runs:
+            what += f" (which runs `{build.runs}`" + (", as it usually does on this image" if build.runs_source == "shape" else f" per {build.runs_source}") + ")"
+        return _Evidence("build", build.ecosystem, what, build.range)
 
     @staticmethod
     def _related(e: _Evidence) -> str:

@@ -7,7 +7,7 @@ from typing import Iterator, Optional
 from ..analysis import Analysis
 from ..analysis.artifacts import stage_facts
 from ..analysis.buildtools import os_installs
-from ..analysis.runtime import final_instructions
+from ..analysis.runtime import dev_server, final_instructions
 from ..dockerfile.model import Stage
 from .base import Related, Rule, Violation
 
@@ -24,7 +24,10 @@ class BuildToolsInFinalImage(Rule):
     `cmake`, `pkg-config`...) are named in the message when they come along, but do not
     trigger the rule alone. Package lists held in variables are not guessed at.
 
-    Single-stage builds are reported by SLIM301 instead.
+    Single-stage builds are reported by SLIM301 instead. A final image that starts a
+    development server (`npm start` of a create-react-app, `vite`, nodemon, `flask run
+    --debug`, `rails server` in development) is a dev image, meant to hold its tools,
+    and is not reported.
 
     ## Why it matters
     The build already has a stage where compiling belongs. Compilers and headers in the
@@ -54,7 +57,7 @@ class BuildToolsInFinalImage(Rule):
     summary = "Compilers or -dev packages are installed in the final image of a multi-stage build."
 
     def check(self, a: Analysis) -> Iterator[Violation]:
-        if not a.graph.multi_stage or a.graph.target is None:
+        if not a.graph.multi_stage or a.graph.target is None or dev_server(a):
             return
         builder = self._builder(a)
         for ins in final_instructions(a, "RUN"):

@@ -18,10 +18,13 @@ Recipe = Callable[[SourceFacts, Settings, ProjectFiles], Plan]
 
 def recipes() -> dict[str, Recipe]:
     from .dotnet import plan_dotnet
+    from .elixir import plan_elixir
     from .go import plan_go
     from .java import plan_java
     from .node import plan_node
+    from .php import plan_php
     from .python import plan_python
+    from .ruby import plan_ruby
     from .rust import plan_rust
 
     return {
@@ -31,6 +34,9 @@ def recipes() -> dict[str, Recipe]:
         "java": plan_java,
         "rust": plan_rust,
         "dotnet": plan_dotnet,
+        "ruby": plan_ruby,
+        "php": plan_php,
+        "elixir": plan_elixir,
     }
 
 

@@ -117,6 +117,10 @@ RUNTIME_LIBRARY = {
     "libreadline-dev": "",
     "libncurses-dev": "",
     "libncurses5-dev": "",
+    # Python's own headers: the interpreter they belong to is in the runtime image (or its package list) already.
+    "python-dev": "",
+    "python3-dev": "",
+    "python2-dev": "",
 }
 
 

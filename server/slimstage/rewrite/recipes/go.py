@@ -21,6 +21,8 @@ from .common import (
     StageSpec,
     command_lines,
     copy_from,
+    exec_form,
+    needs_shell,
     envs_before,
     healthcheck,
     image_copy_split,
@@ -62,7 +64,39 @@ def _output(cmd: Cmd, workdir: str, p: ProjectFiles) -> Optional[str]:
                 raise Decline("`go install .` without go.mod in the context: cannot tell the binary's name")
             name = module.group(1).rsplit("/", 1)[-1]
         return f"/go/bin/{name}"
+    pkgs = [x for x in w[2:] if not x.startswith("-") and not x.startswith(("-ldflags", "-tags"))]
+    files = [x for x in pkgs if x.endswith(".go")]
+    if files:
+        # ``go build main.go`` names the binary after its first file.
+        return posixpath.normpath(posixpath.join(workdir, posixpath.basename(files[0])[:-3]))
     raise Decline(f"`{cmd.text}` has no -o: the planner needs the binary's path")
+
+
+def _output_from_cmd(cmd: Cmd, f: SourceFacts, p: ProjectFiles, notes: list[str]) -> Optional[str]:
+    """``go build`` without -o in the project folder: the binary is named after the module.
+
+    With go.mod in the context, that name is read; without it, a container that starts a
+    program inside the project folder starts what the build wrote (nothing else puts a
+    binary there), so that path is taken, and said.
+    """
+    try:
+        return _output(cmd, f.workdir, p)
+    except Decline:
+        w = list(cmd.words)
+        pkgs = [x for x in w[2:] if not x.startswith("-")]
+        if len(w) < 2 or w[1] != "build" or pkgs not in ([], ["."]) or f.workdir == "/":
+            raise
+        module = re.search(r"^module\s+(\S+)", p.text("go.mod") or "", re.M)
+        if module:
+            return posixpath.join(f.workdir, module.group(1).rsplit("/", 1)[-1])
+        argv = f.argv or ()
+        program = argv[0] if argv else ""
+        path = program if program.startswith("/") else posixpath.normpath(posixpath.join(f.final_workdir, program)) if "/" in program else ""
+        if path and posixpath.dirname(path) == f.workdir:
+            label = cmd.step.via if cmd.step is not None and cmd.step.via else " ".join(w[:2])
+            notes.append(f"`{label}` names its binary after the Go module, which is not known here; the binary is taken to be {path}, the program the container starts.")
+            return path
+        raise
 
 
 def _uses_cgo(f: SourceFacts) -> bool:
@@ -82,7 +116,7 @@ def plan_go(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
     notes: list[str] = []
     changes: list[str] = []
     builds = [c for c in f.commands if c.kind == "build" and c.step is not None and c.step.ecosystem == "go"]
-    binaries = [b for b in (_output(c, f.workdir, p) for c in builds) if b]
+    binaries = [b for b in (_output_from_cmd(c, f, p, notes) for c in builds) if b]
     if not binaries:
         raise Decline("no `go build -o` or `go install`: cannot tell which binary to ship")
     if f.workdir == "/":
@@ -108,6 +142,11 @@ def plan_go(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
 
     cgo = _uses_cgo(f)
     family = s.target_base
+    shell_form = [i for i in f.meta if i.keyword in ("CMD", "ENTRYPOINT") and not i.is_json]
+    exec_argv = f.argv if shell_form and f.argv and f.argv[:2] != ("/bin/sh", "-c") else None
+    if family in ("distroless", "scratch") and (needs_shell(f) and not (exec_argv and len(needs_shell(f)) == len(shell_form))):
+        notes.append(f"Using Alpine rather than {family}: the runtime needs a shell (" + "; ".join(needs_shell(f)) + ").")
+        family = "alpine"
     builder_image = f.base
     ref = f.base_ref
     repo = ref.full if ref.registry else ref.repository
@@ -149,6 +188,11 @@ def plan_go(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
         notes.append("The binary is built with CGO_ENABLED=0, so it is static and needs no C library at run time.")
 
     runtime = stage_prelude(f)
+    probes = " ".join(f.text_of(i) for i in f.meta if i.keyword == "HEALTHCHECK")
+    if re.search(r"\b(curl|wget)\b", probes) and family in ("alpine", "slim"):
+        tool = "curl" if re.search(r"\bcurl\b", probes) else "wget"
+        runtime.append(f"RUN apk add --no-cache {tool}" if family == "alpine" else f"RUN apt-get update && apt-get install -y --no-install-recommends {tool} && rm -rf /var/lib/apt/lists/*")
+        notes.append(f"{tool} is installed in the runtime: the HEALTHCHECK runs it.")
     runtime.append(workdir_line(f.final_workdir) or "")
     runtime += meta_lines(f, ("ENV", "LABEL", "MAINTAINER"))
     if family == "scratch":
@@ -166,7 +210,13 @@ def plan_go(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
         changes.append(f"USER {new_user}: the binary no longer runs as root.")
     probe = BASH_TCP_PROBE if family == "slim" else None
     runtime += healthcheck(f, s, probe, notes)
-    runtime += command_lines(f)
+    if exec_argv and family in ("distroless", "scratch"):
+        # A shell-form command without shell syntax, written as the exec form the shell-less image can run.
+        keyword = "ENTRYPOINT" if any(i.keyword == "ENTRYPOINT" for i in f.meta) else "CMD"
+        runtime.append(f"{keyword} {exec_form(exec_argv)}")
+        notes.append(f"{keyword} is written in exec form: {runtime_image} has no shell to run the shell form.")
+    else:
+        runtime += command_lines(f)
 
     names = ", ".join(posixpath.basename(b) for b in binaries)
     stages = [

@@ -42,6 +42,10 @@ LAYER_DIR = "/layers"
 DISTROLESS_JAVA = ("17", "21")
 
 
+# Java versions Eclipse Temurin publishes JRE images for (eclipse-temurin:<v>-jre).
+TEMURIN_JRE = ("8", "11", "16", "17", "18", "19", "20", "21", "22", "23", "24", "25")
+
+
 def java_major(base: str, p: ProjectFiles) -> Optional[str]:
     """The Java version of the build image (``maven:3-eclipse-temurin-21`` -> 21), else the project's."""
     tag = base.rsplit(":", 1)[-1] if ":" in base.rsplit("/", 1)[-1] else ""
@@ -123,6 +127,8 @@ def plan_java(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
     major = java_major(f.base, p)
     if not major:
         raise Decline(f"cannot tell the Java version of {f.base}; use an image tag that names it (e.g. maven:3-eclipse-temurin-21)")
+    if major not in TEMURIN_JRE:
+        raise Decline(f"Java {major}: Eclipse Temurin publishes no JRE image for it (JREs exist for {', '.join(TEMURIN_JRE)}); move to an LTS version")
     family = s.target_base
     if family == "scratch":
         notes.append("target_base is scratch, but a jar needs a JRE: using distroless Java instead.")

@@ -14,7 +14,7 @@ from typing import Optional
 
 from ...settings import Settings
 from ..facts import Cmd, SourceFacts
-from ..project import ProjectFiles
+from ..project import ProjectFiles, required_packages
 from .common import (
     Decline,
     Plan,
@@ -39,14 +39,20 @@ from .common import (
 )
 from .scan import scan_stage
 
-LOCKFILES = {"npm": ("package-lock.json", "npm-shrinkwrap.json"), "yarn": ("yarn.lock",), "pnpm": ("pnpm-lock.yaml",)}
-LOCK_GLOB = {"npm": "package*.json", "yarn": "yarn.lock*", "pnpm": "pnpm-lock.yaml*"}
+LOCKFILES = {"npm": ("package-lock.json", "npm-shrinkwrap.json"), "yarn": ("yarn.lock",), "pnpm": ("pnpm-lock.yaml",), "bun": ("bun.lock", "bun.lockb")}
+LOCK_GLOB = {"npm": "package*.json", "yarn": "yarn.lock*", "pnpm": "pnpm-lock.yaml*", "bun": "bun.lock*"}
 PROD_FLAGS = {
     "npm": ({"--production", "--only=production", "--only=prod", "--omit=dev"}, "--omit=dev"),
     "yarn": ({"--production", "--prod"}, "--production"),
     "pnpm": ({"--prod", "-P", "--production"}, "--prod"),
+    "bun": ({"--production", "-p"}, "--production"),
 }
-PRUNE = {"npm": "npm prune --omit=dev", "yarn": "yarn install --production --frozen-lockfile --prefer-offline", "pnpm": "pnpm prune --prod"}
+PRUNE = {
+    "npm": "npm prune --omit=dev",
+    "yarn": "yarn install --production --frozen-lockfile --prefer-offline",
+    "pnpm": "pnpm prune --prod",
+    "bun": "rm -rf node_modules && bun install --production",  # Bun has no prune: reinstall the production set
+}
 DISTROLESS_NODE = ("20", "22", "24")
 NET_PROBE = "require('net').connect({port}, '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(1))"
 
@@ -114,12 +120,30 @@ def _outputs(f: SourceFacts, p: ProjectFiles, entry: Optional[str]) -> list[str]
     )
 
 
+def _bun_image(f: SourceFacts, notes: list[str]) -> tuple[str, str, str]:
+    """Bun's own images: ``oven/bun:1`` builds, ``oven/bun:1-slim`` runs (same Bun, no extras)."""
+    ref = f.base_ref
+    if ref.repository != "oven/bun" or ref.registry:
+        raise Decline(f"Bun on {f.base}: the planner knows the runtime images of oven/bun only")
+    tag = ref.tag or "latest"
+    if any(v in tag for v in ("slim", "alpine", "distroless")):
+        return f.base, f.base, "alpine" if "alpine" in tag else "slim"
+    runtime = "oven/bun:slim" if tag == "latest" else f"oven/bun:{tag}-slim"
+    notes.append(f"The runtime is {runtime}: the same Bun without the extras of {f.base}.")
+    return runtime, f.base, "slim"
+
+
 def _runtime_image(f: SourceFacts, s: Settings, uses_npm_to_start: bool, notes: list[str]) -> tuple[str, str, str]:
     """(runtime image, deps image, family) for the settings, falling back when distroless cannot run it."""
     tag = f.base_ref.tag
     major = major_of(tag)
     repo = f.base_ref.full if f.base_ref.registry else f.base_ref.repository
     family = s.target_base
+    if "alpine" in tag and not major:
+        # node:alpine, node:lts-alpine3.19: no version to pick another variant by, and
+        # native modules built on musl need musl at run time: the same image runs.
+        notes.append(f"The runtime stays on {f.base}: its tag names no Node.js version to choose another variant by, and modules built on Alpine need its musl libc.")
+        return f.base, f.base, "alpine"
     if family == "scratch":
         notes.append("target_base is scratch, but Node.js needs its runtime: using distroless instead.")
         family = "distroless"
@@ -159,11 +183,9 @@ def plan_node(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
         raise Decline(f"the offline planner does not convert {tool} projects yet")
     if any(c.step is not None and c.step.tool != tool for c in installs):
         raise Decline("more than one package manager installs dependencies")
-    if p.has(".yarnrc.yml") or any("--immutable" in c.words for c in installs):
-        raise Decline("Yarn 2+ (Plug'n'Play or .yarnrc.yml) is not supported by the offline planner")
+    berry = p.has(".yarnrc.yml") or any("--immutable" in c.words for c in installs)
     pkg = p.package_json()
-    if pkg.get("workspaces") or p.has("pnpm-workspace.yaml"):
-        raise Decline("this is a workspace (monorepo); the offline planner converts single packages")
+    workspace = bool(pkg.get("workspaces") or p.has("pnpm-workspace.yaml")) or berry
     if len(installs) > 1:
         raise Decline("dependencies are installed more than once")
     install = installs[0]
@@ -171,21 +193,64 @@ def plan_node(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
     tools = f.of_kind("tool")
     notes: list[str] = []
     changes: list[str] = []
+    if berry:
+        notes.append(
+            "Yarn 2+ (Berry): its install reads .yarnrc.yml, .yarn/ (releases, plugins, cache) and, with Plug'n'Play, "
+            "writes .pnp.cjs instead of node_modules, so the builder installs after the source copy as the original did, "
+            "and the runtime takes the whole built project after `yarn workspaces focus --all --production` (Yarn 4) drops the dev dependencies."
+        )
+    elif workspace:
+        notes.append(
+            "This is a workspace (monorepo): installing needs every package's package.json, so the builder copies the "
+            "source before the install (as the original did), builds, prunes to production dependencies, and the runtime "
+            "takes the built workspace."
+        )
     argv = f.argv
     entry, starter = _entry_file(argv, p)
     uses_pm = starter in ("npm", "yarn", "pnpm")
-    if starter and starter not in ("node", "nodejs", "npm", "yarn", "pnpm", "sh", "bash"):
+    if starter and starter not in ("node", "nodejs", "npm", "yarn", "pnpm", "sh", "bash") and not (tool == "bun" and starter == "bun"):
         raise Decline(f"the container runs `{starter}`, which the planner cannot place in the runtime image")
-    runtime_image, deps_image, family = _runtime_image(f, s, uses_pm, notes)
+    runtime_image, deps_image, family = _bun_image(f, notes) if tool == "bun" else _runtime_image(f, s, uses_pm, notes)
     wd = f.workdir if f.workdir != "/" else "/app"
-    if f.workdir == "/":
-        raise Decline("dependencies are installed in / (no WORKDIR): the planner needs a project folder to copy from")
+    moved = f.workdir == "/"
+    if moved:
+        # Installed in / (no WORKDIR): node_modules next to /proc and /etc cannot be copied
+        # out alone, so the project moves to /app, in both stages, and the change is named.
+        if f.final_workdir != "/" or any(c.dest not in ("/", "/.") and not c.dest.startswith("/app") for c in f.source_copies):
+            raise Decline("dependencies are installed in / (no WORKDIR): the planner needs a project folder to copy from")
+        if any("/" in a and not a.startswith(("/app", "./", "-")) for a in (f.argv or ())[1:]):
+            raise Decline("dependencies are installed in / and the command names absolute paths: the planner needs a project folder")
+        changes.append("WORKDIR /app: the project was installed in / (no WORKDIR); it now lives in /app, in both stages, so node_modules can be copied on its own.")
     build_pkgs, runtime_pkgs = split_os_packages(f.os_packages, " ".join(m for m in meta_lines(f, ("CMD", "ENTRYPOINT", "HEALTHCHECK"))))
     if runtime_pkgs and family == "distroless":
         notes.append("Using a slim image rather than distroless: the runtime needs OS packages (" + ", ".join(runtime_pkgs) + ").")
         runtime_image, deps_image, family = _runtime_image(f, Settings(target_base="slim"), uses_pm, [])
 
     manifests = _manifest_copy(tool, f, p)
+    # The --omit=dev trap: production-only installs crash at start (MODULE_NOT_FOUND) when the
+    # code that ships requires a package listed only in devDependencies.
+    dev_deps = pkg.get("devDependencies") if isinstance(pkg.get("devDependencies"), dict) else {}
+    prod_deps = pkg.get("dependencies") if isinstance(pkg.get("dependencies"), dict) else {}
+    needed_dev = sorted(n for n in required_packages(p) if n in dev_deps and n not in prod_deps)
+    keep_dev = False
+    extra_install = ""
+    if needed_dev and not scripts:
+        if tool != "npm":
+            raise Decline(
+                "the shipped code requires " + ", ".join(needed_dev[:5]) + ", listed only in devDependencies: a production install "
+                "would crash at start (MODULE_NOT_FOUND). Move them to dependencies"
+            )
+        specs = [f"{n}@{dev_deps[n]}" if isinstance(dev_deps[n], str) and re.match(r"^[\w.^~<>=*| -]+$", dev_deps[n]) else n for n in needed_dev]
+        extra_install = " && npm install --no-save --omit=dev " + " ".join(specs)
+    no_deps = p.known and "package.json" in p.texts and not prod_deps
+    if no_deps:
+        notes.append("package.json lists no dependencies, so the install creates no node_modules; the deps stage creates an empty one for the runtime to copy.")
+    if extra_install:
+        notes.append(
+            "The shipped code requires " + ", ".join(needed_dev[:5]) + ", which package.json lists only in devDependencies: "
+            "a production-only install would fail at start with MODULE_NOT_FOUND, so the deps stage adds "
+            + ("it" if len(needed_dev) == 1 else "them") + " to the production set. Moving them to dependencies is the lasting fix."
+        )
     setup = [c.text for c in tools]
     tool_copies, runtime_copies = image_copy_split(f)
     os_line = os_install(f.os_manager, list(f.os_packages), s)
@@ -200,22 +265,48 @@ def plan_node(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
         lines += [run(t, s) for t in setup]
         lines.append(workdir_line(wd) or "")
         lines += envs_before(f, "deps", "copy")
-        lines.append(manifests)
-        lines.append(run(_install(install, production), s, tool))
+        lines += source_copy_lines(f) if workspace else [manifests]
+        # mkdir: a project without dependencies gets no node_modules, and the runtime copies it.
+        lines.append(run(_install(install, production) + (extra_install if production else "") + (" && mkdir -p node_modules" if no_deps else ""), s, tool))
         lines += then
         return StageSpec(name, image, [x for x in lines if x], explanation)
 
     stages: list[StageSpec] = []
-    if scripts:
-        outputs = _outputs(f, p, entry)
-        build_lines = source_copy_lines(f) + envs_before(f, "build") + [run(c.text, s) for c in scripts]
+    if scripts or workspace:
+        try:
+            if workspace:
+                raise Decline("a workspace ships whole")
+            outputs: Optional[list[str]] = _outputs(f, p, entry)
+        except Decline:
+            # Where the build writes is unknown (no package.json to read, an entry outside a
+            # build folder): keep the whole built project, with production node_modules only.
+            outputs = None
+            merged = True
+            if not workspace:
+                notes.append(
+                    "The build's output folder could not be told from the Dockerfile alone, so the runtime takes the whole "
+                    "built project from the builder (sources included) with production node_modules only; "
+                    "narrow the copy to the build output for a smaller image."
+                )
+        build_lines = ([] if workspace else source_copy_lines(f)) + envs_before(f, "build") + [run(c.text, s) for c in scripts]
         if merged:
-            build_lines.append(run(PRUNE[tool], s, tool))
+            if berry:
+                manager = str(pkg.get("packageManager") or "")
+                m = re.match(r"yarn@(\d+)", manager)
+                if not m or int(m.group(1)) < 4:
+                    raise Decline(
+                        "Yarn 2+ (Berry) below version 4 (or with no packageManager in package.json) cannot drop the dev "
+                        "dependencies without the workspace-tools plugin; set packageManager to yarn@4 or add the plugin"
+                    )
+                build_lines.append(run("yarn workspaces focus --all --production", s, tool))
+            else:
+                build_lines.append(run(PRUNE[tool], s, tool))
             stages.append(
                 install_stage(
                     "builder",
                     f.base,
                     False,
+                    "installs every dependency, builds the app, then keeps only the production dependencies (`yarn workspaces focus --production`)." if berry else
                     "installs every dependency, builds the app, then drops the dev dependencies so only production node_modules remain to copy.",
                     build_lines,
                 )
@@ -241,9 +332,12 @@ def plan_node(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
                 )
             )
             modules_from = "deps"
-        artifacts = [copy_from(modules_from, f"{wd}/node_modules", "./node_modules")]
-        artifacts += [copy_from("builder", f"{wd}/package.json", "./package.json")]
-        artifacts += [copy_from("builder", f"{wd}/{o}", f"./{o}") for o in outputs]
+        if outputs is None:
+            artifacts = [copy_from("builder", wd, ".")]
+        else:
+            artifacts = [copy_from(modules_from, f"{wd}/node_modules", "./node_modules")]
+            artifacts += [copy_from("builder", f"{wd}/package.json", "./package.json")]
+            artifacts += [copy_from("builder", f"{wd}/{o}", f"./{o}") for o in outputs]
     else:
         stages.append(
             install_stage(
@@ -258,7 +352,13 @@ def plan_node(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
         if not f.source_copies:
             raise Decline("the application files are never copied into the image")
 
-    runtime = _runtime_stage(f, s, runtime_image, family, wd, artifacts + runtime_copies, runtime_pkgs, notes, changes)
+    setup_rt: list[str] = []
+    if starter == "pnpm":
+        # The node images carry npm and Yarn 1, not pnpm: the runtime that starts through pnpm needs it too.
+        found = [t for t in tools if "pnpm" in t.text and t.words and t.words[0] == "npm"]
+        setup_rt = [f"RUN {found[0].text if found else 'npm install -g pnpm'} && npm cache clean --force"]
+        notes.append("pnpm is installed in the runtime stage too: the container starts through it.")
+    runtime = _runtime_stage(f, s, runtime_image, family, wd, setup_rt + artifacts + runtime_copies, runtime_pkgs, notes, changes, wd if moved else None)
     scan = scan_stage(f, s, stages, runtime_image, [(modules_from if scripts else "deps", f"{wd}/node_modules")], notes, len(stages) + 2)
     if scan is not None:
         stages.append(scan)
@@ -282,13 +382,14 @@ def _runtime_stage(
     runtime_pkgs: list[str],
     notes: list[str],
     changes: list[str],
+    workdir: Optional[str] = None,
 ) -> StageSpec:
     lines = stage_prelude(f)
     os_line = os_install("apk" if family == "alpine" else "apt", runtime_pkgs, Settings(cache_mounts=False))
     if os_line:
         lines.append(os_line)
     lines += [f"RUN {c.text}" for c in f.of_kind("user")]
-    lines.append(workdir_line(f.final_workdir) or "")
+    lines.append(workdir_line(workdir or f.final_workdir) or "")
     lines += meta_lines(f, ("ENV", "LABEL", "MAINTAINER"))
     lines += artifacts
     lines += meta_lines(f, ("EXPOSE", "VOLUME", "STOPSIGNAL"))
@@ -296,10 +397,10 @@ def _runtime_stage(
     if user:
         lines.append(f"USER {user}")
     else:
-        new_user = "nonroot" if family == "distroless" else "node"
+        new_user = "nonroot" if family == "distroless" else ("bun" if "oven/bun" in image else "node")
         lines.append(f"USER {new_user}")
         changes.append(f"USER {new_user}: the app no longer runs as root ({new_user} is the unprivileged user the image provides).")
-    node = "/nodejs/bin/node" if family == "distroless" else "node"
+    node = "/nodejs/bin/node" if family == "distroless" else ("bun" if "oven/bun" in image else "node")
     lines += healthcheck(f, s, [node, "-e", NET_PROBE.replace("{port}", "{port}")], notes)
     if family == "distroless":
         has_entry = any(i.keyword == "ENTRYPOINT" for i in f.meta)

@@ -77,7 +77,28 @@ def _deps_lines(f: SourceFacts, s: Settings, p: ProjectFiles, notes: list[str]) 
     before: list[str] = []
     after: list[str] = []
     if tool in ("pipenv", "pdm"):
-        raise Decline(f"the offline planner does not convert {tool} projects yet")
+        # Both install into the active virtual environment (VIRTUAL_ENV and PATH point at
+        # /opt/venv in the builder), so the recipe's environment is filled as with pip.
+        if len(installs) > 1:
+            raise Decline(f"{tool} and another installer both install dependencies")
+        c = installs[0]
+        if tool == "pipenv":
+            lock = "Pipfile.lock" if (p.has("Pipfile.lock") or (not p.known and ("--deploy" in c.words or c.words[1:2] == ("sync",)))) else "Pipfile.lock*"
+            before.append(f"COPY Pipfile {lock} ./")
+            words = [w for w in c.words if w not in ("--system",)]
+            before.append(run(" ".join(words), s, "pip"))
+            notes.append("pipenv installs into the builder's virtual environment (/opt/venv), which the runtime copies.")
+            return before, after, tool
+        lock = "pdm.lock" if p.has("pdm.lock") else "pdm.lock*"
+        before.append(f"COPY pyproject.toml {lock} ./")
+        flags = [w for w in c.words[2:] if w not in ("--no-self",)]
+        prod = [] if any(w in ("--prod", "--production") for w in flags) else ["--prod"]
+        if prod:
+            notes.append("pdm installs with --prod: development dependencies stay out of the image.")
+        before.append(run(" ".join(["pdm", c.words[1], *flags, *prod, "--no-self"]), s))
+        if "--no-self" not in c.words:
+            after.append(run(" ".join(["pdm", c.words[1], *flags, *prod]), s))
+        return before, after, tool
     if tool in ("pip", "uv") and all(c.step and c.step.tool in ("pip", "uv") for c in installs):
         for c in installs:
             if c.kind == "build":  # pip install . needs the source
@@ -116,6 +137,11 @@ def _deps_lines(f: SourceFacts, s: Settings, p: ProjectFiles, notes: list[str]) 
 def _runtime_image(f: SourceFacts, s: Settings, needs_apt: bool, notes: list[str]) -> tuple[str, str]:
     ref = f.base_ref
     repo = ref.full if ref.registry else ref.repository
+    if ref.name not in ("python", "pypy"):
+        raise Decline(
+            f"Python comes from {f.base}'s packages, not a python image: the planner has no slim runtime that matches it "
+            "(start FROM python:<version> to convert)"
+        )
     version = version_of(ref.tag)
     if not version:
         raise Decline(f"cannot tell the Python version of {f.base}; pin a tag such as python:3.12")
@@ -134,7 +160,7 @@ def _runtime_image(f: SourceFacts, s: Settings, needs_apt: bool, notes: list[str
             return f"{repo}:{ref.tag}", "alpine"
     if "alpine" in ref.tag:
         return f"{repo}:{ref.tag}", "alpine"
-    distro = next((d for d in ("bookworm", "trixie", "bullseye") if d in ref.tag), "")
+    distro = next((d for d in ("bookworm", "trixie", "bullseye", "buster", "stretch") if d in ref.tag), "")
     return f"{repo}:{version}-slim" + (f"-{distro}" if distro else ""), "slim"
 
 

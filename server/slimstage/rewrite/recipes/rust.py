@@ -93,9 +93,14 @@ def plan_rust(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
         family = "distroless"
     ref = f.base_ref
     repo = ref.full if ref.registry else ref.repository
-    builder_image = f"{repo}:{_tag_for(ref.tag, 'bookworm')}"
-    runtime_image = "gcr.io/distroless/cc-debian12" if family == "distroless" else "debian:bookworm-slim"
-    notes.append(f"The builder uses {builder_image} so the binary links against the same glibc as the Debian 12 runtime.")
+    # The builder moves to bookworm so the binary's glibc matches a Debian 12 runtime; a
+    # version older than Rust 1.70 (bookworm images start at 1.70) keeps bullseye and a Debian 11 runtime.
+    ver = re.match(r"^(\d+)\.(\d+)", ref.tag or "")
+    old = bool(ver) and (int(ver.group(1)), int(ver.group(2))) < (1, 70)
+    distro, deb = ("bullseye", "11") if old else ("bookworm", "12")
+    builder_image = f"{repo}:{_tag_for(ref.tag, distro)}"
+    runtime_image = f"gcr.io/distroless/cc-debian{deb}" if family == "distroless" else f"debian:{distro}-slim"
+    notes.append(f"The builder uses {builder_image} so the binary links against the same glibc as the Debian {deb} runtime.")
 
     builder = stage_prelude(f) + envs_before(f, "os")
     os_line = os_install(f.os_manager, list(f.os_packages), s)

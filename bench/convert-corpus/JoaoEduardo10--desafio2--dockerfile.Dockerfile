@@ -1,0 +1,11 @@
+FROM node
+
+WORKDIR /app
+
+COPY . .
+
+RUN yarn
+
+RUN yarn build
+
+CMD [ "yarn", "start" ]

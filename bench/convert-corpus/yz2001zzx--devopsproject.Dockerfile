@@ -1,0 +1,6 @@
+FROM node:alpine
+WORKDIR /app
+COPY . .
+RUN npm install
+RUN npm build
+CMD ["npm", "start"]

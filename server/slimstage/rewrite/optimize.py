@@ -1,0 +1,149 @@
+"""The offline planner's "optimize" mode: a multi-stage file whose final image ships a toolchain.
+
+A file that is already multi-stage is left as it is except for one change: the base image
+of its final stage, when that base is a build image (a JDK, the .NET SDK, the full
+variant of the node, python or ruby images) and the final stage only copies artifacts in
+and starts them. The swap keeps the vendor and the version (``openjdk:17`` ->
+``eclipse-temurin:17-jre``, ``tomcat:9-jdk11`` -> ``tomcat:9-jre11``, ``node:20`` ->
+``node:20-slim``, ``mcr.microsoft.com/dotnet/sdk:8.0`` -> ``mcr.microsoft.com/dotnet/aspnet:8.0``);
+every other line stays as written. It declines, saying why, when the final stage runs
+commands that could need the toolchain, starts a build tool, or names its base with a
+variable. Narrowing what the final stage copies (SLIM202) is not done offline.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional, Union
+
+from ..analysis import Analysis
+from ..analysis.context import UNKNOWN, BuildContext
+from ..analysis.images import full_variant_ecosystem, parse_ref, stage_image, toolchain_of
+from ..analysis.runtime import start_command
+from ..analysis.shell import commands
+from ..dockerfile.model import Dockerfile
+from ..settings import Settings
+from .result import Declined, Proposal, StageNote
+
+ENGINE = "offline"
+# Commands a final stage may run on the smaller base: file and user set-up.
+_SAFE = frozenset(
+    "mkdir chown chmod ln rm cp mv touch echo true useradd adduser groupadd addgroup usermod id ls cat test [ set update-ca-certificates".split()
+)
+_PACKAGE_MANAGERS = frozenset(("apt-get", "apt", "apk"))
+_BUILD_TOOLS = frozenset("mvn mvnw gradle gradlew javac dotnet-sdk go cargo rustc gcc g++ make npm-install".split())
+
+
+def _swap(image: str) -> Optional[tuple[str, str, bool]]:
+    """(new image, why, the new image has a package manager) for a final base that ships a toolchain."""
+    ref = parse_ref(image)
+    if ref.digest or "$" in image:
+        return None
+    tag = ref.tag.lower()
+    eco = toolchain_of(image)
+    if eco == "java":
+        if ref.name in ("tomcat", "jetty", "tomee"):
+            return f"{ref.full}:{ref.tag.replace('jdk', 'jre', 1)}", "the same server on a JRE", True
+        if ref.name in ("maven", "gradle"):
+            m = re.search(r"(?:jdk|temurin-|openjdk-|corretto-)-?(\d+)", tag)
+            major = m.group(1) if m else ""
+        else:
+            m = re.match(r"^(\d+)", tag)
+            major = m.group(1) if m else ""
+        if major not in ("8", "11", "17", "21", "25"):
+            return None
+        alpine = "-alpine" if "alpine" in tag else ""
+        return f"eclipse-temurin:{major}-jre{alpine}", f"a Java {major} JRE (Eclipse Temurin) instead of a full JDK", True
+    if eco == "dotnet":
+        m = re.match(r"^(\d+\.\d+)", tag)
+        if not m or "mcr.microsoft.com" != ref.registry:
+            return None
+        return f"mcr.microsoft.com/dotnet/aspnet:{m.group(1)}", f"the ASP.NET Core {m.group(1)} runtime instead of the SDK", True
+    full = full_variant_ecosystem(image)
+    if full in ("node", "python", "ruby") and re.fullmatch(r"\d+(\.\d+)*", tag or ""):
+        return f"{ref.repository}:{tag}-slim", f"the slim variant of {ref.repository}:{tag} (no gcc, make, git or headers)", True
+    return None
+
+
+def optimize(doc: Dockerfile, settings: Settings, context: BuildContext = UNKNOWN) -> Union[Proposal, Declined]:
+    """A multi-stage ``doc`` with its final base swapped for a runtime image, or why not."""
+    result = _optimize(doc, settings, context)
+    if isinstance(result, Declined) and not result.reasons[0].startswith("this is already"):
+        return Declined(("this is already a multi-stage build, and " + result.reasons[0],) + tuple(result.reasons[1:]), ENGINE)
+    return result
+
+
+def _optimize(doc: Dockerfile, settings: Settings, context: BuildContext) -> Union[Proposal, Declined]:
+    a = Analysis(doc, settings, context)
+    g = a.graph
+    if g.target is None:
+        return Declined(("cannot tell which stage is the final image",), ENGINE)
+    final = doc.stages[g.target]
+    if final.base_stage is not None:
+        return Declined((f"the final stage builds FROM another stage ({final.base}); the offline planner only swaps an external base image",), ENGINE)
+    image = stage_image(a, g.target)
+    if image is None or final.base_word is None or "$" in final.base_word.text:
+        return Declined(("the final stage's base image comes from a build argument; the planner needs to know it",), ENGINE)
+    swap = _swap(image)
+    if swap is None:
+        what = "a toolchain the planner has no runtime swap for" if (toolchain_of(image) or full_variant_ecosystem(image)) else "not a build image"
+        return Declined(
+            (f"this is already a multi-stage build and its final stage is based on {image} ({what}); "
+             "the offline planner only swaps a JDK, the .NET SDK or a full node/python/ruby image for its runtime variant "
+             "(with an Anthropic API key, Claude can optimize the rest)",),
+            ENGINE,
+        )
+    new_image, why, has_pm = swap
+    for ins in final.instructions[1:]:
+        if ins.keyword != "RUN":
+            continue
+        for cmd in commands(ins):
+            if not cmd.words:
+                continue
+            prog = cmd.words[0].rsplit("/", 1)[-1]
+            if prog in _SAFE or (prog in _PACKAGE_MANAGERS and has_pm and not any(w.endswith(("-dev", "-devel")) for w in cmd.words)):
+                continue
+            return Declined(
+                (f"line {ins.start_line + 1}: the final stage runs `{' '.join(cmd.words[:4])}`, which may need the toolchain of {image}; "
+                 f"the planner swaps the base for {new_image} only when the final stage just copies artifacts and starts them",),
+                ENGINE,
+            )
+    start = start_command(a)
+    if start is not None:
+        words = [w.text for w in start.args] if start.is_json else start.text.split()
+        if words and words[0].rsplit("/", 1)[-1] in _BUILD_TOOLS:
+            return Declined((f"the image starts `{words[0]}`, a build tool that {new_image} does not have",), ENGINE)
+    word = final.base_word
+    line = doc.lines[word.range.start.line]
+    new_line = line[: word.range.start.character] + new_image + line[word.range.end.character :]
+    if word.range.start.line != word.range.end.line or line[word.range.start.character : word.range.end.character] != word.text:
+        return Declined(("the final FROM is written in a way the planner does not edit (a continuation or escapes)",), ENGINE)
+    lines = list(doc.lines)
+    lines[word.range.start.line] = new_line
+    # Every stage is named (the gate asks for it); unnamed ones get a name, nothing else moves.
+    taken = {st.name for st in doc.stages if st.name}
+    for st in doc.stages:
+        if st.name:
+            continue
+        frm = st.from_instruction
+        if frm.start_line != frm.end_line:
+            return Declined((f"line {frm.start_line + 1}: an unnamed FROM over several lines; name the stage (FROM ... AS <name>) first",), ENGINE)
+        name = "runtime" if st is final else ("builder" if st.index == 0 else f"stage{st.index}")
+        while name in taken:
+            name += "-" + str(st.index)
+        taken.add(name)
+        lines[frm.start_line] = lines[frm.start_line].rstrip() + f" AS {name}"
+    text = "\n".join(lines)
+    if not text.endswith("\n"):
+        text += "\n"
+    label = final.name or "runtime"
+    summary = f"Kept the build as it is and swapped the final stage's base, {image}, for {new_image}: {why}."
+    return Proposal(
+        dockerfile=text,
+        stages=(StageNote(label, f"the final image, now on {new_image}: {why}; its instructions are unchanged."),),
+        summary=summary,
+        notes=(
+            f"Optimize mode: only the FROM of the final stage changed ({image} -> {new_image}); every other line is as it was.",
+            "Narrowing what the final stage copies (a whole workspace, SLIM202) is not done offline.",
+        ),
+    )

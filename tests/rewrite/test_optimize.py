@@ -1,0 +1,49 @@
+"""The offline planner's optimize mode on real multi-stage files (tests/fixtures/optimize, origins in its README)."""
+
+from __future__ import annotations
+
+import pytest
+
+from slimstage.dockerfile import parse
+from slimstage.rewrite.planner import propose
+from slimstage.rewrite.result import Declined, Proposal
+from slimstage.rewrite.validate import validate
+from slimstage.settings import Settings
+
+from ..conftest import FIXTURES
+
+CASES = sorted((FIXTURES / "optimize").glob("*.Dockerfile"))
+
+
+@pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
+def test_final_jdk_becomes_a_jre_and_nothing_else_changes(path) -> None:
+    text = path.read_text()
+    p = propose(parse(text), Settings())
+    assert isinstance(p, Proposal), p
+    before, after = text.splitlines(), p.dockerfile.splitlines()
+    changed = [(a, b) for a, b in zip(before, after) if a != b]
+    assert len(before) == len(after)
+    assert all(b.startswith(a.split()[0]) for a, b in changed)  # only FROM lines change
+    assert any("eclipse-temurin:17-jre" in b for _, b in changed)
+    assert validate(parse(text), p.dockerfile, settings=Settings(), explanation=p.explanation_text()).ok
+
+
+@pytest.mark.parametrize(
+    "text, why",
+    [
+        ("FROM golang:1.22 AS b\nRUN go build -o /app .\nFROM golang:1.22\nCOPY --from=b /app /app\nCMD [\"/app\"]\n", "no runtime swap"),
+        ("FROM maven:3-eclipse-temurin-21 AS b\nRUN mvn package\nFROM openjdk:21\nRUN javac X.java\nCMD [\"java\", \"X\"]\n", "may need the toolchain"),
+        ("FROM node:22 AS a\nFROM a AS b\nCMD [\"node\"]\n", "already a multi-stage build"),
+    ],
+)
+def test_optimize_declines_with_a_reason(text: str, why: str) -> None:
+    result = propose(parse(text), Settings())
+    assert isinstance(result, Declined), result
+    assert any(why in r for r in result.reasons), result.reasons
+
+
+def test_full_node_final_becomes_slim() -> None:
+    text = "FROM node:20 AS build\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nFROM node:20\nWORKDIR /app\nCOPY --from=build /app/dist ./dist\nCOPY --from=build /app/node_modules ./node_modules\nCMD [\"node\", \"dist/index.js\"]\n"
+    p = propose(parse(text), Settings())
+    assert isinstance(p, Proposal), p
+    assert "FROM node:20-slim AS runtime" in p.dockerfile
