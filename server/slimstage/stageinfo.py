@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Optional
 from weakref import WeakKeyDictionary
 
-from .analysis.images import SizeFact, lookup_size, parse_ref, size_table
+from .analysis.images import SizeFact, format_size, lookup_size, parse_ref, size_table
 from .analysis.roles import BUILDER, DEPENDENCIES, TEST, role_of
 from .analysis.stages import Edge
 from .dockerfile.model import Dockerfile, Range, Stage
@@ -88,19 +88,10 @@ def reference(fact: SizeFact) -> str:
 
 
 def format_mb(fact: SizeFact) -> str:
-    """``~231 MB``, ``~8.4 MB``, ``~1.2 GB``; ``compressed`` when only the download size is known."""
-    mb = fact.mb
-    if mb is None:
-        return "size unknown"
+    """``~1,220 MB``, ``~8.4 MB``, ``~55 MB compressed`` (``images.format_size``); ``0 MB`` for scratch."""
     if fact is SCRATCH:
         return "0 MB"
-    if mb >= 1000:
-        text = f"~{mb / 1000:.1f} GB"
-    elif mb >= 10:
-        text = f"~{mb:.0f} MB"
-    else:
-        text = f"~{mb:.1f} MB"
-    return text + (" compressed" if fact.uncompressed_mb is None else "")
+    return format_size(fact)
 
 
 def _version_key(tag: str) -> str:

@@ -20,11 +20,7 @@ def headline(outcome: Outcome) -> str:
         names = ", ".join(s.name for s in outcome.stages) if outcome.stages else ""
         line = f"Converted to a multi-stage build{f' ({names})' if names else ''} with {engine}."
         if outcome.estimate is not None:
-            e = outcome.estimate
-            line += (
-                f" Estimated base image size {e.before_mb:,.0f} MB -> {e.after_mb:,.1f} MB "
-                f"({e.reduction_pct:.0f}% smaller, an estimate)."
-            )
+            line += " " + outcome.estimate.short()
         hardening = [c for c in outcome.changes if c.hardening]
         if hardening:
             line += f" Now runs as {hardening[0].after}, not root."

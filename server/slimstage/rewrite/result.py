@@ -52,31 +52,66 @@ class ContractChange:
 
 @dataclass(frozen=True)
 class SizeEstimate:
-    """Base image sizes before and after, from ``data/base-image-sizes.tsv``: an estimate."""
+    """Base image sizes before and after, from ``data/base-image-sizes.tsv``: an estimate.
+
+    ``before_text``/``after_text`` are the sizes exactly as ``check``, hover and ``explain``
+    quote them (``images.format_size``). ``before_mb``/``after_mb`` are the same kind of
+    figure (both uncompressed or both compressed, ``basis``) and are None when the two
+    images share no kind of figure, or when the rewrite ships on ``scratch`` (empty: the
+    image is only what the build copies in, so no percentage is claimed).
+    """
 
     before_image: str
     after_image: str
-    before_mb: float
-    after_mb: float
-    basis: str  # "uncompressed" | "compressed" | "mixed"
-    before_row: str  # the table row used (may be a close relative of before_image)
+    before_mb: Optional[float]
+    after_mb: Optional[float]
+    basis: str  # "uncompressed" | "compressed" | "" (not comparable, or scratch)
+    before_row: str  # the table row used
     after_row: str
+    before_text: str = ""
+    after_text: str = ""
+
+    @property
+    def comparable(self) -> bool:
+        return self.before_mb is not None and self.after_mb is not None and self.before_mb > 0 and self.after_mb > 0
 
     @property
     def reduction_pct(self) -> float:
-        if self.before_mb <= 0:
+        if not self.comparable:
             return 0.0
+        assert self.before_mb is not None and self.after_mb is not None
         return max(-999.0, 100.0 * (self.before_mb - self.after_mb) / self.before_mb)
+
+    def short(self) -> str:
+        """For a headline: ``Base image ~1,220 MB -> ~231 MB (81% smaller, an estimate).``"""
+        if self.after_row == "scratch":
+            return f"Base image {self.before_text} -> scratch (empty: only what the build copies in)."
+        if not self.comparable:
+            return f"Base image {self.before_text} -> {self.after_text} (not comparable figures, an estimate)."
+        pct = f"{self.reduction_pct:.0f}% smaller" if self.reduction_pct >= 0 else f"{-self.reduction_pct:.0f}% larger"
+        return f"Base image {self.before_text} -> {self.after_text} ({pct} by {self.basis} size, an estimate)."
 
     def sentence(self) -> str:
         """One line for messages: the figures, what they compare, and that they are estimates."""
-        before = self.before_image if self.before_row == self.before_image else f"{self.before_image} (as {self.before_row})"
-        after = self.after_image if self.after_row == self.after_image else f"{self.after_image} (as {self.after_row})"
-        basis = {"mixed": "mixed: one size is compressed, the other not"}.get(self.basis, self.basis)
+        before = f"`{self.before_image}` ({self.before_text}, row {self.before_row})"
+        tail = " An estimate from published base image sizes; your dependencies and build output come on top."
+        if self.after_row == "scratch":
+            return (
+                f"The original's base image {before} is replaced by `scratch`, which is empty: the final image "
+                "holds only what the build copies into it, so no percentage is claimed." + tail
+            )
+        after = f"`{self.after_image}` ({self.after_text}, row {self.after_row})"
+        if not self.comparable:
+            return (
+                f"Base image {before} -> {after}: the table has no figure of the same kind for both "
+                "(one is known only compressed), so no reduction is computed." + tail
+            )
+        assert self.before_mb is not None and self.after_mb is not None
+        pct = self.reduction_pct
+        change = f"{pct:.0f}% smaller" if pct >= 0 else f"{-pct:.0f}% larger"
         return (
-            f"Estimated base image size {_mb(self.before_mb)} -> {_mb(self.after_mb)} "
-            f"({self.reduction_pct:.0f}% smaller; {basis}), comparing {before} with {after}. "
-            "An estimate from published base image sizes; your dependencies and build output come on top."
+            f"Estimated base image size {before} -> {after}: {change}, comparing {self.basis} sizes "
+            f"({_mb(self.before_mb)} -> {_mb(self.after_mb)})." + tail
         )
 
 
