@@ -195,7 +195,16 @@ def proposal_from_input(data: Any) -> Optional[Proposal]:
             stages.append(StageNote(item["name"].strip(), str(item.get("explanation") or "").strip()))
     changes = tuple(str(c) for c in (data.get("contract_changes") or []) if isinstance(c, (str, int, float)))
     summary = data.get("size_reduction")
-    return Proposal(dockerfile, tuple(stages), summary if isinstance(summary, str) else "", changes)
+    ignore = data.get("dockerignore")
+    warnings = tuple(str(w).strip() for w in (data.get("warnings") or []) if isinstance(w, (str, int, float)) and str(w).strip())
+    return Proposal(
+        dockerfile,
+        tuple(stages),
+        summary if isinstance(summary, str) else "",
+        changes,
+        dockerignore=ignore if isinstance(ignore, str) else "",
+        warnings=warnings[:20],
+    )
 
 
 def proposal_from_text(text: str) -> Optional[Proposal]:

@@ -27,6 +27,8 @@ class Proposal:
     summary: str = ""  # the engine's overall explanation and expected size reduction
     contract_changes: tuple[str, ...] = ()  # deliberate changes to how the image runs, as the engine names them
     notes: tuple[str, ...] = ()  # choices worth knowing (a fallback image, a check not added...)
+    dockerignore: str = ""  # proposed .dockerignore content (or lines to add to the existing one)
+    warnings: tuple[str, ...] = ()  # what the user must know or act on, shown as warnings
 
     def explanation_text(self) -> str:
         """Every word of explanation, for checking that a contract change is named."""
@@ -120,6 +122,16 @@ def _mb(value: float) -> str:
 
 
 @dataclass(frozen=True)
+class DockerignoreEdit:
+    """A .dockerignore to write beside the Dockerfile: a new file, or lines appended to the existing one."""
+
+    path: str  # relative to the build context (``.dockerignore`` or ``<Dockerfile>.dockerignore``)
+    text: str  # the complete new content
+    added: str  # the lines added (all of ``text`` for a new file)
+    create: bool  # True: the file does not exist yet
+
+
+@dataclass(frozen=True)
 class Converted:
     """A validated rewrite: safe to apply."""
 
@@ -132,6 +144,8 @@ class Converted:
     notes: tuple[str, ...] = ()
     attempts: int = 1
     declared_changes: tuple[str, ...] = ()  # the engine's own words for its deliberate contract changes
+    dockerignore: Optional["DockerignoreEdit"] = None  # a proposed .dockerignore, applied with the Dockerfile
+    warnings: tuple[str, ...] = ()  # the engine's warnings, shown to the user
 
     status = "converted"
 
