@@ -48,12 +48,12 @@ FROM node:22 AS deps
 ARG NPM_TOKEN=SLIMSTAGE_SECRET_1
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev
+RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev
 
 FROM node:22 AS builder
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci
+RUN --mount=type=cache,target=/root/.npm npm ci
 COPY . .
 RUN npm run build
 
@@ -64,6 +64,7 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY --from=builder /app/dist ./dist
 EXPOSE 3000
 USER node
+HEALTHCHECK CMD ["node", "-e", "require('net').connect(3000, '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(1))"]
 CMD ["node", "dist/server.js"]
 """
 STAGES = [
@@ -78,7 +79,10 @@ INVALID = VALID.replace("FROM node:22 AS builder", "FROM node:22").replace("--fr
 
 
 def valid_reply(dockerfile: str = VALID) -> ToolUseReply:
-    return ToolUseReply(TOOL_NAME, {"dockerfile": dockerfile, "stages": STAGES, "size_reduction": "About 75% smaller."})
+    return ToolUseReply(TOOL_NAME, {"dockerfile": dockerfile, "stages": STAGES, "size_reduction": "About 75% smaller.", "warnings": WARNINGS})
+
+
+WARNINGS = ["The runtime is node:22-slim, not distroless: npm scripts in the start path need a shell."]
 
 
 def _env(with_key: bool) -> dict[str, str]:
@@ -415,7 +419,7 @@ async def test_invalid_then_valid_is_retried_with_the_problems(claude: LanguageC
     first, second = fake_claude.message_requests
     retry = second.body["messages"][-1]["content"][0]
     assert retry["type"] == "tool_result" and retry["is_error"] is True
-    assert "has no name" in retry["content"] and "runtime contract" in retry["content"]
+    assert "has no name" in retry["content"] and "changes how the container runs" in retry["content"]
     assert any("Retrying:" in p for p in progress_messages(claude))
     assert len(edits_of(claude)) == 1
 

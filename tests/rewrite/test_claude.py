@@ -33,15 +33,16 @@ CMD ["/out/app"]
 REWRITE = """FROM golang:1.27 AS builder
 WORKDIR /src
 COPY go.mod go.sum ./
-RUN go mod download
+RUN --mount=type=cache,target=/go/pkg/mod go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -o /out/app .
+RUN --mount=type=cache,target=/go/pkg/mod CGO_ENABLED=0 go build -o /out/app .
 
 FROM gcr.io/distroless/static-debian12 AS runtime
 WORKDIR /src
 COPY --from=builder /out/app /out/app
 EXPOSE 8080
 USER nonroot:nonroot
+HEALTHCHECK CMD ["/out/app", "-healthcheck"]
 CMD ["/out/app"]
 """
 

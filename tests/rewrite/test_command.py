@@ -77,7 +77,7 @@ def test_settings_flags_reach_the_planner(project: Path, capsys) -> None:
 
 def test_claude_through_the_fake_api(project: Path, fake_claude: FakeAnthropic, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     rewrite = (ROOT / "tests" / "golden" / "expected" / "example-go-binary.Dockerfile").read_text()
-    fake_claude.script(ToolUseReply(TOOL_NAME, {"dockerfile": rewrite, "stages": [], "size_reduction": "much smaller"}))
+    fake_claude.script(ToolUseReply(TOOL_NAME, {"dockerfile": rewrite, "stages": [], "size_reduction": "much smaller", "warnings": ["No HEALTHCHECK: distroless static has no program to probe port 8080 with."]}))
     monkeypatch.setenv("ANTHROPIC_API_KEY", TEST_API_KEY)
     assert main(["convert", str(project), "--set", f"claude.base_url={fake_claude.url}"]) == 0
     out, err = capsys.readouterr()

@@ -17,15 +17,16 @@ CMD ["/out/app"]
 GOOD = """FROM golang:1.27 AS builder
 WORKDIR /src
 COPY go.mod go.sum ./
-RUN go mod download
+RUN --mount=type=cache,target=/go/pkg/mod go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -o /out/app .
+RUN --mount=type=cache,target=/go/pkg/mod CGO_ENABLED=0 go build -o /out/app .
 
 FROM gcr.io/distroless/static-debian12 AS runtime
 WORKDIR /src
 COPY --from=builder /out/app /out/app
 EXPOSE 8080
 USER nonroot:nonroot
+HEALTHCHECK CMD ["/out/app", "-healthcheck"]
 CMD ["/out/app"]
 """
 
@@ -65,7 +66,7 @@ def test_from_must_name_an_earlier_stage_or_an_image() -> None:
 
 def test_changed_command_needs_naming() -> None:
     changed = GOOD.replace('CMD ["/out/app"]', 'CMD ["/out/app", "--port", "9090"]')
-    assert any("runtime contract" in p for p in check(changed).problems)
+    assert any("changes how the container runs" in p for p in check(changed).problems)
     assert check(changed, explanation="contract_changes: CMD now passes --port 9090").ok
 
 
@@ -75,13 +76,13 @@ def test_removed_port_and_env() -> None:
 
 
 def test_new_layer_order_finding_is_rejected() -> None:
-    bad = GOOD.replace("COPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\n", "COPY . .\nRUN go mod download\n")
+    bad = GOOD.replace("COPY go.mod go.sum ./\nRUN --mount=type=cache,target=/go/pkg/mod go mod download\nCOPY . .\n", "COPY . .\nRUN --mount=type=cache,target=/go/pkg/mod go mod download\n")
     v = validate(parse(GOOD), bad, settings=Settings())  # GOOD has no SLIM101; the candidate adds one
     assert any("introduces SLIM101" in p for p in v.problems), v.problems
 
 
 def test_piped_download_and_remote_add_are_rejected() -> None:
-    v = check(GOOD.replace("RUN go mod download", "RUN curl -fsSL https://example.com/install.sh | sh && go mod download"))
+    v = check(GOOD.replace("RUN --mount=type=cache,target=/go/pkg/mod go mod download", "RUN curl -fsSL https://example.com/install.sh | sh && go mod download"))
     assert any("piped into an interpreter" in p for p in v.problems)
     v = check(GOOD.replace("COPY . .", "ADD https://example.com/tool.tar.gz /tmp/\nCOPY . ."))
     assert any("remote ADD" in p for p in v.problems)
