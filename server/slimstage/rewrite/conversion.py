@@ -122,7 +122,7 @@ def dockerignore_edit(context: BuildContext, proposed: str) -> Optional[Dockerig
     if existing is None:
         return DockerignoreEdit(context.dockerignore_path, added, added, True)
     sep = "" if existing.endswith("\n") or not existing else "\n"
-    return DockerignoreEdit(context.dockerignore_path, existing + sep + added, added, False)
+    return DockerignoreEdit(context.dockerignore_path, existing + sep + added, sep + added, False)
 
 
 def _kept_findings(result: Optional[LintResult]) -> tuple[str, ...]:

@@ -127,7 +127,7 @@ class DockerignoreEdit:
 
     path: str  # relative to the build context (``.dockerignore`` or ``<Dockerfile>.dockerignore``)
     text: str  # the complete new content
-    added: str  # the lines added (all of ``text`` for a new file)
+    added: str  # what is appended to the existing file (all of ``text`` for a new file)
     create: bool  # True: the file does not exist yet
 
 
