@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 
@@ -48,7 +49,8 @@ CMD ["/out/app"]
 
 
 def run(fake: FakeAnthropic, retries: int = 1, timeout: float = 10, **extra):
-    settings, problems = merge(Settings(), {"claude": {"base_url": fake.url, "max_retries": retries, "timeout": timeout}, **extra})
+    claude = {"base_url": fake.url, "max_retries": retries, "validation_retries": retries, "timeout": timeout, **extra.pop("claude", {})}
+    settings, problems = merge(Settings(), {"claude": claude, **extra})
     assert not problems
     progress: list[str] = []
     outcome = asyncio.run(convert(Job(ORIGINAL, settings, "claude", api_key=TEST_API_KEY), progress.append))
@@ -145,3 +147,26 @@ def test_the_server_does_not_import_anthropic_at_start() -> None:
     code = "import sys, slimstage.lsp.server, slimstage.cli, slimstage.rewrite.conversion; print('anthropic' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_caching_is_marked_only_when_the_prefix_is_long_enough(fake_claude: FakeAnthropic) -> None:
+    from slimstage.rewrite.claude import cache_minimum
+
+    assert cache_minimum("claude-sonnet-4-6") == 2048 and cache_minimum("claude-haiku-4-5") == 4096
+    assert cache_minimum("some-future-model") == 4096  # unknown: the largest, so nothing is over-claimed
+    # Short request on a 4,096-token model: nothing marked.
+    fake_claude.script(ToolUseReply(TOOL_NAME, {"dockerfile": REWRITE, "stages": [], "size_reduction": "x"}))
+    outcome, _ = run(fake_claude, claude={"model": "claude-haiku-4-5"})
+    assert isinstance(outcome, Converted), outcome
+    body = fake_claude.message_requests[-1].body
+    assert "cache_control" not in json.dumps(body)
+    # Long enough (1,024-token model): the first request is marked, and a retry reads it from the cache.
+    fake_claude.script(
+        ToolUseReply(TOOL_NAME, {"dockerfile": REWRITE.replace("AS runtime", ""), "stages": [], "size_reduction": "x"}),
+        ToolUseReply(TOOL_NAME, {"dockerfile": REWRITE, "stages": [], "size_reduction": "x"}),
+    )
+    outcome, _ = run(fake_claude, claude={"model": "claude-sonnet-4-5"})
+    assert isinstance(outcome, Converted) and outcome.attempts == 2
+    first, second = fake_claude.message_requests[-2:]
+    assert first.body["messages"][0]["content"][0]["cache_control"] == {"type": "ephemeral"}
+    assert second.body["messages"][0] == first.body["messages"][0]  # the same marked prefix: the retry reads it from the cache

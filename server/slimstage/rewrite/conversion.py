@@ -174,7 +174,7 @@ async def _with_claude(job: Job, original: Dockerfile, baseline: LintResult, pro
     message = redaction.apply(message)
     notes = job.notes + ((f"Withheld from Claude and restored afterwards: {', '.join(redaction.masked)}.",) if redaction.masked else ())
     config = ClaudeConfig.from_settings(job.settings, job.api_key)
-    attempts = 1 + max(0, job.settings.claude.max_retries)
+    attempts = 1 + max(0, job.settings.claude.validation_retries)  # the SDK's HTTP retries are counted apart (max_retries)
     problems: list[str] = []
     progress("Asking Claude…")
     try:
