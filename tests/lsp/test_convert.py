@@ -120,7 +120,7 @@ def _record_edits(client: LanguageClient, accept: bool = True) -> list[types.App
 # One server per engine for the whole module (starting one, and importing the SDK in it,
 # takes seconds); ``fresh`` clears what the client recorded before each test.
 pytestmark = pytest.mark.asyncio(loop_scope="module")
-BASE_SETTINGS = {"debounceMs": 0, "claude": {"timeout": 10, "maxRetries": 1}}
+BASE_SETTINGS = {"debounceMs": 0, "claude": {"timeout": 10, "maxRetries": 1, "validationRetries": 1}}
 
 
 @pytest.fixture(scope="module")
@@ -371,7 +371,7 @@ async def test_claude_conversion_with_the_real_sdk(claude: LanguageClient, fake_
     assert "distroless" in system and "at most 4 stages" in system and "cache mounts" in system
     sent = request.raw.decode()
     assert SECRET not in sent and "SLIMSTAGE_SECRET_1" in sent  # masked on the way out
-    user = body["messages"][0]["content"]
+    user = body["messages"][0]["content"][0]["text"]
     assert "package.json" in user and "SLIM101" in user  # the context and the findings go along
 
     (params,) = edits_of(claude)
@@ -406,7 +406,7 @@ async def test_project_facts_reach_the_request_masked(claude: LanguageClient, fa
     result = await run_convert(claude, uri, 1)
     assert result["status"] == "converted", result
     (request,) = fake_claude.message_requests
-    user = request.body["messages"][0]["content"]
+    user = request.body["messages"][0]["content"][0]["text"]
     facts = user.split("<project_facts>", 1)[1].split("</project_facts>", 1)[0]
     assert "build: tsc -p ." in facts and "start: node dist/server.js" in facts  # scripts
     assert "dependencies (2): express, pg" in facts and "devDependencies (1): typescript" in facts
