@@ -281,17 +281,21 @@ class ClaudeSession:
             except Exception:
                 pass
 
+    def request_body(self) -> dict[str, Any]:
+        """The Messages API request as sent (docs/convert-request.md shows one)."""
+        return {
+            "model": self.config.model,
+            "max_tokens": self.config.max_tokens,
+            "system": self.system,
+            "tools": [tool()],
+            "tool_choice": {"type": "tool", "name": TOOL_NAME},
+            "messages": self.messages,
+        }
+
     async def ask(self) -> Reply:
         sdk = self._sdk
         try:
-            message = await self._client.messages.create(
-                model=self.config.model,
-                max_tokens=self.config.max_tokens,
-                system=self.system,
-                tools=[tool()],
-                tool_choice={"type": "tool", "name": TOOL_NAME},
-                messages=self.messages,
-            )
+            message = await self._client.messages.create(**self.request_body())
         except asyncio.CancelledError:
             raise
         except Exception as exc:

@@ -153,25 +153,33 @@ def _with_planner(job: Job, original: Dockerfile, baseline: LintResult, progress
     )
 
 
-async def _with_claude(job: Job, original: Dockerfile, baseline: LintResult, progress: Progress) -> Outcome:
-    from .claude import ClaudeConfig, ClaudeError, ClaudeSession
+def build_request(job: Job, original: Dockerfile, baseline: LintResult) -> tuple[str, Redaction]:
+    """The user message sent to Claude (masked) and the redaction that restores the answer.
+
+    The Dockerfile, the names at the root of the build context and its .dockerignore, the
+    project facts (masked with the same placeholders), the settings and the findings.
+    """
     from .prompt import project_facts, user_message
 
-    assert job.api_key
     redaction = redact(original)
     # Project facts are masked with the same placeholders (values seen in the Dockerfile keep theirs).
     redaction, facts = redact_more(redaction, project_facts(job.project)) if job.project.known else (redaction, None)
-    findings = [v for v in baseline.violations]
     message = user_message(
         redaction.text,
         optimize=len(original.stages) > 1,
         context_names=job.context.files if job.context.known else None,
         dockerignore=job.context.dockerignore,
-        findings=findings,
+        findings=list(baseline.violations),
         facts=facts,
         settings=job.settings,
     )
-    message = redaction.apply(message)
+    return redaction.apply(message), redaction
+
+
+async def _with_claude(job: Job, original: Dockerfile, baseline: LintResult, progress: Progress) -> Outcome:
+    from .claude import ClaudeConfig, ClaudeError, ClaudeSession
+    assert job.api_key
+    message, redaction = build_request(job, original, baseline)
     notes = job.notes + ((f"Withheld from Claude and restored afterwards: {', '.join(redaction.masked)}.",) if redaction.masked else ())
     config = ClaudeConfig.from_settings(job.settings, job.api_key)
     attempts = 1 + max(0, job.settings.claude.validation_retries)  # the SDK's HTTP retries are counted apart (max_retries)
