@@ -15,6 +15,7 @@ def test_estimate_compares_like_with_like() -> None:
     assert e is not None and e.basis == "uncompressed"
     assert e.before_mb > 800 and e.after_mb < 5 and e.reduction_pct > 99
     assert "estimate" in e.sentence().lower() and "golang:1.27" in e.sentence()
+    assert "100%" not in e.sentence() and "over 99% smaller" in e.sentence()  # 885 MB -> 2.1 MB is not 100%
 
 
 def test_estimate_uses_compressed_sizes_when_only_those_are_known() -> None:

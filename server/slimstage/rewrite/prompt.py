@@ -66,8 +66,10 @@ def system_prompt(settings: Settings) -> str:
         lines.append("8. Do not add a HEALTHCHECK unless the original has one.")
     if settings.security_scan:
         lines.append(
-            "9. Add a vulnerability scan stage (Trivy or Grype) that scans what ships and fails on HIGH or CRITICAL "
-            "findings; it must not be the last stage, so a plain build still produces the runtime image."
+            "9. Add a vulnerability scan stage (Trivy or Grype) before the final stage that scans what ships (mount "
+            "the build outputs and the runtime base image) and fails on HIGH or CRITICAL findings, ending with "
+            "`touch /scan.ok`; the final stage takes its marker with `COPY --from=scan /scan.ok /.scan.ok`, so every "
+            "build of the final stage runs the scan (BuildKit skips stages the target does not use)."
         )
     else:
         lines.append("9. Do not add a vulnerability scan stage.")

@@ -67,7 +67,9 @@ def markdown(outcome: Outcome, title: str = "Convert to multi-stage build") -> s
             out += ["## Changes to how the image runs", ""]
             for c in outcome.changes:
                 words = _declared_words(c, outcome.declared_changes)
-                out.append(f"- {c.describe()}" + (f" ({words})" if words else ""))
+                out.append(f"- {c.describe()}")
+                if words:
+                    out.append(f"  - declared: {words}")
             out.append("")
         if outcome.dockerignore is not None:
             d = outcome.dockerignore

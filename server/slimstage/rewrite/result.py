@@ -84,14 +84,20 @@ class SizeEstimate:
         assert self.before_mb is not None and self.after_mb is not None
         return max(-999.0, 100.0 * (self.before_mb - self.after_mb) / self.before_mb)
 
+    def _change(self) -> str:
+        pct = self.reduction_pct
+        if pct >= 0:
+            # A real image is never 100% smaller: 885 MB -> 2.1 MB is "over 99%".
+            return "over 99% smaller" if round(pct) >= 100 else f"{pct:.0f}% smaller"
+        return f"{-pct:.0f}% larger"
+
     def short(self) -> str:
         """For a headline: ``Base image ~1,220 MB -> ~231 MB (81% smaller, an estimate).``"""
         if self.after_row == "scratch":
             return f"Base image {self.before_text} -> scratch (empty: only what the build copies in)."
         if not self.comparable:
             return f"Base image {self.before_text} -> {self.after_text} (not comparable figures, an estimate)."
-        pct = f"{self.reduction_pct:.0f}% smaller" if self.reduction_pct >= 0 else f"{-self.reduction_pct:.0f}% larger"
-        return f"Base image {self.before_text} -> {self.after_text} ({pct} by {self.basis} size, an estimate)."
+        return f"Base image {self.before_text} -> {self.after_text} ({self._change()} by {self.basis} size, an estimate)."
 
     def sentence(self) -> str:
         """One line for messages: the figures, what they compare, and that they are estimates."""
@@ -109,8 +115,7 @@ class SizeEstimate:
                 "(one is known only compressed), so no reduction is computed." + tail
             )
         assert self.before_mb is not None and self.after_mb is not None
-        pct = self.reduction_pct
-        change = f"{pct:.0f}% smaller" if pct >= 0 else f"{-pct:.0f}% larger"
+        change = self._change()
         return (
             f"Estimated base image size {before} -> {after}: {change}, comparing {self.basis} sizes "
             f"({_mb(self.before_mb)} -> {_mb(self.after_mb)})." + tail

@@ -398,7 +398,37 @@ def check_settings(original: Dockerfile, doc: Dockerfile, settings: Settings, wa
             problems.append(f"line {ins.start_line + 1}: cache_mounts is off, but this RUN uses a cache mount: remove it")
             break
     problems += check_base_family(doc, settings, warnings)
+    problems += check_scan_runs(doc, settings, warnings)
     return problems
+
+
+_SCANNER_COMMAND = re.compile(r"(^|[\s;&|(])(trivy|grype)\s")
+
+
+def check_scan_runs(doc: Dockerfile, settings: Settings, warnings: tuple[str, ...] = ()) -> list[str]:
+    """With security_scan on, a scan stage exists and the target needs it (so a plain build
+    runs it: BuildKit skips stages the target does not use); with it off, none is added."""
+    if not doc.stages:
+        return []
+    graph = StageGraph(doc)
+    if graph.target is None:
+        return []
+    scans = [
+        st.index
+        for st in doc.stages
+        if scanner_of(graph.root_image(st.index) or "") or any(_SCANNER_COMMAND.search(i.text) for i in st.find("RUN"))
+    ]
+    if not settings.security_scan:
+        return [f"security_scan is off, but the rewrite adds a scan stage ({doc.stages[scans[0]].name}): remove it"] if scans else []
+    if any(i in graph.needed for i in scans) or _declares(warnings, "security_scan", "scan stage"):
+        return []
+    final = doc.stages[graph.target].name or "the final stage"
+    if scans:
+        return [
+            f"the scan stage {doc.stages[scans[0]].name} is never built: {final} does not use it. End the scan with "
+            f"`touch /scan.ok` and add `COPY --from={doc.stages[scans[0]].name} /scan.ok /.scan.ok` to {final}"
+        ]
+    return ["security_scan is on, but no stage scans what ships (Trivy or Grype) before the final stage"]
 
 
 def _family_ok(image: str, target_base: str) -> bool:
