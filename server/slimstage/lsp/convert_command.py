@@ -220,7 +220,7 @@ async def run_conversion(ls: "SlimstageServer", target: Target) -> dict[str, Any
     progress.on_cancel(cancel)
     _on_request_cancelled(ls, cancel)
     try:
-        project = await asyncio.to_thread(read_project, context)
+        project = await asyncio.to_thread(read_project, context, text)
         job = Job(text, settings, engine, context, project, api_key if engine == "claude" else None, notes)
         if engine == "claude":
             work = asyncio.ensure_future(convert(job, progress.report))

@@ -90,7 +90,7 @@ def run_convert(args: argparse.Namespace) -> int:
         raise UsageError(f"--engine claude needs an API key in the {env} environment variable (or use --engine offline)")
     engine, notes = choose_engine(settings, api_key, requested)
     context = read_context(path.resolve(), settings.context)
-    job = Job(text, settings, engine, context, read_project(context), api_key if engine == "claude" else None, notes)
+    job = Job(text, settings, engine, context, read_project(context, text), api_key if engine == "claude" else None, notes)
     quiet = not sys.stderr.isatty()
     try:
         outcome = asyncio.run(convert(job, _progress(quiet)))

@@ -151,13 +151,42 @@ def _wanted(context: BuildContext) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def read_project(context: BuildContext) -> ProjectFiles:
-    """The manifests, build configs and start scripts at the root of ``context``, and a
-    listing two levels deep (I/O: call from a front end, not the planner)."""
+_SCRIPT_NAME = re.compile(r"(^|/)([\w.-]*(entrypoint|start|run|boot|launch|serve)[\w.-]*|[\w.-]+\.sh)$", re.I)
+MAX_SCRIPTS = 4
+
+
+def start_scripts(dockerfile_text: str) -> list[str]:
+    """Context paths of the scripts the Dockerfile copies (``*.sh``, ``*entrypoint*``,
+    ``start*``...), which its ENTRYPOINT/CMD or RUN may run: at most ``MAX_SCRIPTS``."""
+    if not dockerfile_text:
+        return []
+    from ..analysis.stages import copy_sources
+    from ..dockerfile import parse
+
+    out: list[str] = []
+    for ins in parse(dockerfile_text).instructions:
+        if ins.keyword not in ("COPY", "ADD") or ins.heredocs:
+            continue
+        frm = ins.flag("from")
+        if frm is not None and frm.value:
+            continue
+        for src in copy_sources(ins):
+            src = src.strip().lstrip("./") if src.startswith("./") else src.strip()
+            if not src or any(c in src for c in "*?[$") or src.startswith(("/", "..")) or "://" in src:
+                continue
+            if _SCRIPT_NAME.search(src) and src not in out:
+                out.append(src)
+    return out[:MAX_SCRIPTS]
+
+
+def read_project(context: BuildContext, dockerfile_text: str = "") -> ProjectFiles:
+    """The manifests, build configs and start scripts of ``context`` (those at its root, and
+    the scripts ``dockerfile_text`` copies), and a listing two levels deep (I/O: call from a
+    front end, not the planner)."""
     if not context.known or context.root is None:
         return ProjectFiles()
     texts: dict[str, str] = {}
-    for name in _wanted(context):
+    for name in list(dict.fromkeys(_wanted(context) + start_scripts(dockerfile_text))):
         text = read_side_file(context.root, name)
         if text is not None:
             texts[name] = text

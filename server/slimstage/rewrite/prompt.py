@@ -446,11 +446,29 @@ def _section(name: str, text: str) -> list[str]:
         return _tsconfig(text)
     if name.startswith(("vite.", "next.", "webpack.", "rollup.", "svelte.", "nuxt.")):
         return _bundler(name, text)
-    if name.endswith(".sh") or name in ("Procfile", "Makefile"):
+    if name.endswith(".sh") or name in ("Procfile", "Makefile") or "/" in name:
         return _script(text)
     if name in ("nest-cli.json", "angular.json", "setup.cfg", "gradle.properties", "settings.gradle", "settings.gradle.kts", ".yarnrc.yml", "pnpm-workspace.yaml"):
         return [_clip(text.strip(), 1200)]
     return []  # read for the planner, not worth sending (setup.py, manage.py)
+
+
+_ROUTE = re.compile(r"[\"'`](/(?:health|healthz|healthcheck|ready|readyz|livez|ping|status|actuator/health)(?:/[\w-]+)?)[\"'`?]")
+_MAX_ROUTES = 5
+
+
+def health_routes(project: ProjectFiles) -> list[str]:
+    """HTTP health routes the project's files name (a quoted ``/health``, ``/healthz``...),
+    and Spring Boot Actuator's ``/actuator/health`` when the build depends on it."""
+    found: list[str] = []
+    for text in project.texts.values():
+        for m in _ROUTE.finditer(text[:MAX_FACTS_CHARS * 4]):
+            if m.group(1) not in found:
+                found.append(m.group(1))
+    build = (project.text("pom.xml") or "") + (project.text("build.gradle") or "") + (project.text("build.gradle.kts") or "")
+    if "spring-boot-starter-actuator" in build and "/actuator/health" not in found:
+        found.append("/actuator/health (Spring Boot Actuator)")
+    return found[:_MAX_ROUTES]
 
 
 def project_facts(project: ProjectFiles) -> str:
@@ -469,6 +487,10 @@ def project_facts(project: ProjectFiles) -> str:
         if body:
             parts.append(f"--- {name}")
             parts.append(_clip("\n".join(body)))
+    routes = health_routes(project)
+    parts.append(
+        "Health routes named in the project files: " + (", ".join(routes) if routes else "none found (use a TCP connect check)")
+    )
     if project.listing:
         parts.append("--- the build context, two levels deep (.dockerignore applied; folders end in /)")
         parts.append("\n".join(project.listing))
