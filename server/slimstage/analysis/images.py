@@ -227,6 +227,14 @@ def lookup_size(image: str) -> Optional[SizeFact]:
     return found[0] if len(found) >= 1 and len(lines) == 1 else None
 
 
+def release_line(name: str, tag: str) -> str:
+    """The release line a tag belongs to: ``22`` for node:22.4-alpine, ``3.12`` for
+    python:3.12.3-slim, ``1.27`` for golang:1.27.3 ("" when the tag names no version)."""
+    version = _tag_key(tag).version
+    n = _LINE_LENGTH.get(name, 2)
+    return ".".join(version[:n]) if len(version) >= min(n, 1) and version else ""
+
+
 def format_size(fact: SizeFact) -> str:
     """``~1,220 MB``, ``~8.4 MB``, ``~55 MB compressed``: the one way every surface quotes a size.
 
