@@ -433,6 +433,8 @@ async def test_a_proposed_dockerignore_is_applied_in_the_same_edit(claude: Langu
     assert isinstance(changes[2], types.TextDocumentEdit) and changes[2].text_document.uri == ignore_uri
     assert changes[2].edits[0].new_text == "node_modules\n.git\ndist\n"
     assert any(".dockerignore" in m.message for m in claude.messages)
+    assert result["dockerignore"]["applied"] and result["warnings"] == WARNINGS
+    assert any(m.type == types.MessageType.Warning and WARNINGS[0] in m.message for m in claude.messages)  # warnings are shown
 
 
 async def test_an_existing_dockerignore_gets_only_the_missing_lines_appended(claude: LanguageClient, fake_claude: FakeView, tmp_path) -> None:

@@ -277,6 +277,8 @@ async def run_conversion(ls: "SlimstageServer", target: Target) -> dict[str, Any
         reason = applied.failure_reason or "the editor refused the edit (was the file changed?)"
         return _stale(ls, uri, f"The conversion was not applied: {reason}.")
     progress.end("Converted")
+    if outcome.warnings:  # shown, not left inside the explanation
+        _say(ls, types.MessageType.Warning, "conversion warnings: " + " ".join(f"({i}) {w}" for i, w in enumerate(outcome.warnings, 1)))
     message = headline(outcome)
     notes_line = " ".join(n for n in outcome.notes if "offline planner was used" in n)
     if outcome.dockerignore is not None:
@@ -292,6 +294,12 @@ async def run_conversion(ls: "SlimstageServer", target: Target) -> dict[str, Any
         "message": message,
         "explanation": full,
         "estimate": outcome.estimate.sentence() if outcome.estimate else None,
+        "warnings": list(outcome.warnings),
+        "dockerignore": (
+            {"path": outcome.dockerignore.path, "added": outcome.dockerignore.added, "created": outcome.dockerignore.create, "applied": ignore_included}
+            if outcome.dockerignore is not None
+            else None
+        ),
     }
 
 
