@@ -41,7 +41,7 @@ def test_suppression_comments_are_not_part_of_the_explanation() -> None:
 
 
 def test_sizes_are_estimates_with_units() -> None:
-    assert format_mb(size_of("node:22")) == "~1.2 GB"
+    assert format_mb(size_of("node:22")) == "~1,220 MB"
     assert format_mb(size_of("alpine:3.24")) == "~8.4 MB"
     assert format_mb(size_of("golang:1.27-alpine")) == "~253 MB"
     assert format_mb(size_of("gcr.io/distroless/nodejs20-debian12")) == "~55 MB compressed"

@@ -48,14 +48,17 @@ class ClaudeSettings:
     base_url: str = ""
     """Messages API base URL; empty means the SDK default (or ANTHROPIC_BASE_URL)."""
 
-    timeout: float = 60.0
-    """Seconds to wait for one Claude reply."""
+    timeout: float = 240.0
+    """Seconds to wait for one Claude reply (one HTTP request). The default fits a reply of the default max_tokens (8192 tokens at about 40 tokens a second, plus the request); raise it with max_tokens."""
 
     max_tokens: int = 8192
     """Upper bound on the tokens of one reply."""
 
     max_retries: int = 2
-    """Bound on retries: a rejected rewrite is sent back with its problems listed at most this many times, and the SDK retries a rate-limited, overloaded or failed request at most this many times."""
+    """HTTP retries: the SDK retries a rate-limited, overloaded or failed request at most this many times (each wait at most 60 s, as retry-after says)."""
+
+    validation_retries: int = 2
+    """Validation retries: a rewrite the gate rejects is sent back with its problems listed at most this many times (counted apart from max_retries)."""
 
 
 @dataclass

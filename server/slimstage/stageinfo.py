@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Optional
 from weakref import WeakKeyDictionary
 
-from .analysis.images import SizeFact, lookup_size, parse_ref, size_table
+from .analysis.images import SizeFact, format_size, lookup_size, parse_ref, release_line, size_table
 from .analysis.roles import BUILDER, DEPENDENCIES, TEST, role_of
 from .analysis.stages import Edge
 from .dockerfile.model import Dockerfile, Range, Stage
@@ -88,27 +88,10 @@ def reference(fact: SizeFact) -> str:
 
 
 def format_mb(fact: SizeFact) -> str:
-    """``~231 MB``, ``~8.4 MB``, ``~1.2 GB``; ``compressed`` when only the download size is known."""
-    mb = fact.mb
-    if mb is None:
-        return "size unknown"
+    """``~1,220 MB``, ``~8.4 MB``, ``~55 MB compressed`` (``images.format_size``); ``0 MB`` for scratch."""
     if fact is SCRATCH:
         return "0 MB"
-    if mb >= 1000:
-        text = f"~{mb / 1000:.1f} GB"
-    elif mb >= 10:
-        text = f"~{mb:.0f} MB"
-    else:
-        text = f"~{mb:.1f} MB"
-    return text + (" compressed" if fact.uncompressed_mb is None else "")
-
-
-def _version_key(tag: str) -> str:
-    """``22.4-alpine`` -> ``22``; ``1.27.3`` -> ``1.27`` (Go and Rust release as 1.x)."""
-    m = re.match(r"(\d+)(?:\.(\d+))?", tag or "")
-    if not m:
-        return ""
-    return f"{m.group(1)}.{m.group(2)}" if m.group(1) in ("0", "1") and m.group(2) else m.group(1)
+    return format_size(fact)
 
 
 # Runtime-only images worth naming for a runtime stage of each ecosystem.
@@ -146,7 +129,7 @@ def alternatives(image: str, ecosystem: Optional[str], role: str, limit: int = 3
     family = {current.image}
     if role not in (BUILDER, DEPENDENCIES, TEST):
         family.update(_RUNTIME_IMAGES.get(ecosystem or "", ()))
-    major = _version_key(ref.tag)
+    major = release_line(ref.name, ref.tag)
     found: dict[str, tuple[float, SizeFact]] = {}
     for fact in size_table():
         if fact.image not in family or reference(fact) == reference(current):
@@ -154,7 +137,7 @@ def alternatives(image: str, ecosystem: Optional[str], role: str, limit: int = 3
         sizes = _comparable(fact, current)
         if sizes is None or sizes[0] >= sizes[1]:
             continue
-        if fact.image == current.image and major and _version_key(clean_tag(fact.tag)) != major:
+        if fact.image == current.image and major and release_line(ref.name, clean_tag(fact.tag)) != major:
             continue  # same image, another major version: not a drop-in alternative
         if fact.image == "eclipse-temurin" and "jre" not in fact.tag:
             continue

@@ -138,8 +138,40 @@ def test_sizes_are_estimates_for_the_family() -> None:
     assert size_note("gcr.io/distroless/static-debian12") == " (~2.1 MB, estimate)"
     assert size_note("scratch") == " (empty)"
     assert size_note("registry.example.com/x:1") == ""
-    chiseled = lookup_size("mcr.microsoft.com/dotnet/aspnet:8.0-noble-chiseled")
-    assert chiseled is not None and chiseled.family == "chiseled"
+    # The .NET rows are sample applications on a base, not the base: no bare image is sized by them.
+    assert lookup_size("mcr.microsoft.com/dotnet/aspnet:8.0-noble-chiseled") is None
+
+
+@pytest.mark.parametrize(
+    "image, tag",
+    [
+        ("node:22", "22-trixie"),  # node:22 is the trixie image, not node:24 and not a slim row
+        ("docker.io/library/node:22", "22-trixie"),
+        ("node:22-slim", "22-trixie-slim"),
+        ("node:22.11-alpine", "22-alpine"),
+        ("python:3.12-slim", "3.12-slim"),
+        ("python:3.12-alpine", "3.12.14-alpine"),
+        ("eclipse-temurin:21-jre", "21-jre"),
+        ("eclipse-temurin:21", "21-jdk"),
+        ("eclipse-temurin:21-jre-alpine", "21-jre-alpine-3.24"),
+        ("golang:1.27", "1.27-trixie"),
+        ("gcr.io/distroless/static-debian12:nonroot", "latest"),
+        ("node:22-bookworm", None),  # another distribution: not the trixie row
+        ("node", None),  # latest: the table does not say which release
+        ("python:3", None),  # not one release line
+        ("python:3.10-slim", None),
+        ("gcr.io/distroless/nodejs22-debian12", None),  # not sized as nodejs20
+        ("eclipse-temurin:21-jre-jammy", None),
+    ],
+)
+def test_each_image_maps_to_its_own_row_or_none(image: str, tag: str | None) -> None:
+    fact = lookup_size(image)
+    assert (fact.tag if fact else None) == tag
+
+
+def test_duplicate_rows_are_merged() -> None:
+    fact = lookup_size("gcr.io/distroless/static-debian12")
+    assert fact is not None and (fact.uncompressed_mb, fact.compressed_mb) == (2.1, 2.0)
 
 
 def test_small_helpers() -> None:

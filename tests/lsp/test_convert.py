@@ -48,12 +48,12 @@ FROM node:22 AS deps
 ARG NPM_TOKEN=SLIMSTAGE_SECRET_1
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev
+RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev
 
 FROM node:22 AS builder
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci
+RUN --mount=type=cache,target=/root/.npm npm ci
 COPY . .
 RUN npm run build
 
@@ -64,6 +64,7 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY --from=builder /app/dist ./dist
 EXPOSE 3000
 USER node
+HEALTHCHECK CMD ["node", "-e", "require('net').connect(3000, '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(1))"]
 CMD ["node", "dist/server.js"]
 """
 STAGES = [
@@ -78,7 +79,10 @@ INVALID = VALID.replace("FROM node:22 AS builder", "FROM node:22").replace("--fr
 
 
 def valid_reply(dockerfile: str = VALID) -> ToolUseReply:
-    return ToolUseReply(TOOL_NAME, {"dockerfile": dockerfile, "stages": STAGES, "size_reduction": "About 75% smaller."})
+    return ToolUseReply(TOOL_NAME, {"dockerfile": dockerfile, "stages": STAGES, "size_reduction": "About 75% smaller.", "warnings": WARNINGS})
+
+
+WARNINGS = ["The runtime is node:22-slim, not distroless: npm scripts in the start path need a shell."]
 
 
 def _env(with_key: bool) -> dict[str, str]:
@@ -116,7 +120,7 @@ def _record_edits(client: LanguageClient, accept: bool = True) -> list[types.App
 # One server per engine for the whole module (starting one, and importing the SDK in it,
 # takes seconds); ``fresh`` clears what the client recorded before each test.
 pytestmark = pytest.mark.asyncio(loop_scope="module")
-BASE_SETTINGS = {"debounceMs": 0, "claude": {"timeout": 10, "maxRetries": 1}}
+BASE_SETTINGS = {"debounceMs": 0, "claude": {"timeout": 10, "maxRetries": 1, "validationRetries": 1}}
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +144,9 @@ async def claude_server(lsp_client: LanguageClient, fake: FakeAnthropic):
     _read_code_actions_right(lsp_client)
     settings = _settings(fake)
     lsp_client.set_configuration(settings, section="slimstage")
-    await lsp_client.initialize_session(types.InitializeParams(capabilities=capabilities(), initialization_options=settings))
+    caps = capabilities()
+    caps.workspace.workspace_edit.resource_operations = [types.ResourceOperationKind.Create]  # can create the .dockerignore
+    await lsp_client.initialize_session(types.InitializeParams(capabilities=caps, initialization_options=settings))
     yield
     await lsp_client.shutdown_session()
 
@@ -360,12 +366,12 @@ async def test_claude_conversion_with_the_real_sdk(claude: LanguageClient, fake_
     assert request.api_key == TEST_API_KEY
     assert body["model"] == "claude-sonnet-4-6"
     assert body["tool_choice"] == {"type": "tool", "name": TOOL_NAME}
-    assert body["system"][0]["cache_control"] == {"type": "ephemeral"}
+    assert "cache_control" not in body["system"][0]  # caching is marked on the request, and only when long enough
     system = body["system"][0]["text"]
     assert "distroless" in system and "at most 4 stages" in system and "cache mounts" in system
     sent = request.raw.decode()
     assert SECRET not in sent and "SLIMSTAGE_SECRET_1" in sent  # masked on the way out
-    user = body["messages"][0]["content"]
+    user = body["messages"][0]["content"][0]["text"]
     assert "package.json" in user and "SLIM101" in user  # the context and the findings go along
 
     (params,) = edits_of(claude)
@@ -377,6 +383,101 @@ async def test_claude_conversion_with_the_real_sdk(claude: LanguageClient, fake_
     assert any("Asking Claude" in (r.message or "") for r in claude.progress_reports[token])
     assert any("Converted" in m.message and "Claude" in m.message for m in claude.messages)
     assert TEST_API_KEY not in json.dumps([m.message for m in claude.messages + claude.log_messages])
+
+
+async def test_project_facts_reach_the_request_masked(claude: LanguageClient, fake_claude: FakeView, tmp_path) -> None:
+    fake_claude.script(valid_reply())
+    uri = project(tmp_path)
+    token = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+    (tmp_path / "package.json").write_text(
+        json.dumps({
+            "name": "api",
+            "main": "dist/server.js",
+            "scripts": {"build": "tsc -p .", "start": "node dist/server.js", "deploy": f"GITHUB_TOKEN={token} ./deploy.sh"},
+            "dependencies": {"express": "4", "pg": "8"},
+            "devDependencies": {"typescript": "5"},
+        }),
+        encoding="utf-8",
+    )
+    (tmp_path / "tsconfig.json").write_text('{"compilerOptions": {"outDir": "build/out"}}', encoding="utf-8")
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "server.ts").write_text("", encoding="utf-8")
+    open_doc(claude, uri, ORIGINAL, version=1)
+    result = await run_convert(claude, uri, 1)
+    assert result["status"] == "converted", result
+    (request,) = fake_claude.message_requests
+    user = request.body["messages"][0]["content"][0]["text"]
+    facts = user.split("<project_facts>", 1)[1].split("</project_facts>", 1)[0]
+    assert "build: tsc -p ." in facts and "start: node dist/server.js" in facts  # scripts
+    assert "dependencies (2): express, pg" in facts and "devDependencies (1): typescript" in facts
+    assert "compilerOptions.outDir: build/out" in facts and "src/server.ts" in facts  # output folder, listing
+    assert "Lockfiles: package-lock.json" in facts
+    assert token not in request.raw.decode() and "GITHUB_TOKEN=SLIMSTAGE_SECRET_" in facts  # masked like the Dockerfile
+    assert "target: (the last stage)" in user and "include_healthcheck: true" in user  # the user's settings
+
+
+async def test_a_proposed_dockerignore_is_applied_in_the_same_edit(claude: LanguageClient, fake_claude: FakeView, tmp_path) -> None:
+    reply = valid_reply()
+    reply.input["dockerignore"] = "node_modules\n.git\ndist\n"
+    fake_claude.script(reply)
+    uri = project(tmp_path)
+    open_doc(claude, uri, ORIGINAL, version=2)
+    result = await run_convert(claude, uri, 2)
+    assert result["status"] == "converted", result
+    (params,) = edits_of(claude)
+    changes = params.edit.document_changes
+    assert changes is not None and len(changes) == 3  # the Dockerfile, then create + fill .dockerignore: one edit
+    assert isinstance(changes[0], types.TextDocumentEdit) and changes[0].text_document.version == 2
+    ignore_uri = (tmp_path / ".dockerignore").as_uri()
+    assert isinstance(changes[1], types.CreateFile) and changes[1].uri == ignore_uri
+    assert isinstance(changes[2], types.TextDocumentEdit) and changes[2].text_document.uri == ignore_uri
+    assert changes[2].edits[0].new_text == "node_modules\n.git\ndist\n"
+    assert any(".dockerignore" in m.message for m in claude.messages)
+    assert result["dockerignore"]["applied"] and result["warnings"] == WARNINGS
+    assert any(m.type == types.MessageType.Warning and WARNINGS[0] in m.message for m in claude.messages)  # warnings are shown
+
+
+async def test_an_existing_dockerignore_gets_only_the_missing_lines_appended(claude: LanguageClient, fake_claude: FakeView, tmp_path) -> None:
+    reply = valid_reply()
+    reply.input["dockerignore"] = "node_modules\n.git\n"
+    fake_claude.script(reply)
+    uri = project(tmp_path)
+    (tmp_path / ".dockerignore").write_text("node_modules", encoding="utf-8")
+    open_doc(claude, uri, ORIGINAL, version=3)
+    result = await run_convert(claude, uri, 3)
+    assert result["status"] == "converted", result
+    (params,) = edits_of(claude)
+    changes = params.edit.document_changes
+    assert len(changes) == 2 and isinstance(changes[1], types.TextDocumentEdit)
+    (edit,) = changes[1].edits
+    assert edit.range.start == types.Position(0, 12) and edit.new_text == "\n.git\n"
+
+
+@pytest.mark.parametrize(
+    "broken, reason",
+    [
+        (VALID.replace("COPY --from=builder /app/dist ./dist", "COPY --from=builder /app/dist ./dist\nCOPY server/config.json ./"), "does not exist in the build context"),
+        (VALID.replace("ENV NODE_ENV=production", 'ENV NODE_ENV=""'), "ENV: NODE_ENV=production -> NODE_ENV="),
+        (VALID.replace('CMD ["node", "dist/server.js"]', 'CMD ["node", "node", "dist/server.js"]'), "CMD/ENTRYPOINT"),
+        (VALID.replace("HEALTHCHECK CMD", "# no check\n# CMD"), "include_healthcheck is on"),
+    ],
+    ids=["missing-path", "env-value-dropped", "command-changed", "healthcheck-ignored"],
+)
+async def test_a_broken_rewrite_is_retried_with_the_reason_and_never_applied(
+    claude: LanguageClient, fake_claude: FakeView, tmp_path, broken: str, reason: str
+) -> None:
+    # The explanation says "CMD" and "ENV": a word in an explanation is not a declaration.
+    reply = ToolUseReply(TOOL_NAME, {"dockerfile": broken, "stages": [{"name": "runtime", "explanation": "Same CMD and ENV as before."}], "size_reduction": "smaller", "warnings": WARNINGS})
+    fake_claude.script(reply, reply)
+    uri = project(tmp_path)
+    open_doc(claude, uri, ORIGINAL, version=5)
+    result = await run_convert(claude, uri, 5)
+    assert result["status"] == "declined", result
+    assert not edits_of(claude)  # never applied as it was
+    first, second = fake_claude.message_requests
+    retry = second.body["messages"][-1]["content"][0]
+    assert retry["type"] == "tool_result" and retry["is_error"] is True
+    assert reason in retry["content"], retry["content"]
 
 
 async def test_settings_reach_the_system_prompt(claude: LanguageClient, fake_claude: FakeView, tmp_path) -> None:
@@ -415,7 +516,7 @@ async def test_invalid_then_valid_is_retried_with_the_problems(claude: LanguageC
     first, second = fake_claude.message_requests
     retry = second.body["messages"][-1]["content"][0]
     assert retry["type"] == "tool_result" and retry["is_error"] is True
-    assert "has no name" in retry["content"] and "runtime contract" in retry["content"]
+    assert "has no name" in retry["content"] and "changes how the container runs" in retry["content"]
     assert any("Retrying:" in p for p in progress_messages(claude))
     assert len(edits_of(claude)) == 1
 

@@ -34,7 +34,7 @@ DEPS = """\
 Installs the production dependencies once, so the runtime stage can copy node_modules.
 
 - **Role**: dependencies: installs dependencies (`npm ci`); `runtime` copies from it
-- **Base**: `node:${NODE_VERSION}` (`node:22` with the default build arguments) · ~1.2 GB, estimate for `node:22-trixie`
+- **Base**: `node:${NODE_VERSION}` (`node:22` with the default build arguments) · ~1,220 MB, estimate for `node:22-trixie`
 - **Slimmer for node**: `node:22-alpine` ~167 MB, `node:22-trixie-slim` ~231 MB
 - **Gives**: `build` builds on it; `runtime` copies `/app/node_modules` (line 24)
 - **Ships**: no: built because `runtime` needs it, then left out of the final image
@@ -184,7 +184,7 @@ async def test_plain_text_client(plain_client: LanguageClient, tmp_path) -> None
         "Stage deps (line 6, 1 of 4) · dependencies\n"
         "  Installs the production dependencies once, so the runtime stage can copy node_modules.\n"
         "  Role: dependencies: installs dependencies (npm ci); runtime copies from it\n"
-        "  Base: node:${NODE_VERSION} (node:22 with the default build arguments) · ~1.2 GB, estimate for node:22-trixie\n"
+        "  Base: node:${NODE_VERSION} (node:22 with the default build arguments) · ~1,220 MB, estimate for node:22-trixie\n"
         "  Slimmer for node: node:22-alpine ~167 MB, node:22-trixie-slim ~231 MB\n"
         "  Gives: build builds on it; runtime copies /app/node_modules (line 24)\n"
         "  Ships: no: built because runtime needs it, then left out of the final image\n"

@@ -13,9 +13,9 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 LENSES = {
     "node.Dockerfile": [
-        (5, "dependencies · ~1.2 GB · build only"),
-        (10, "builder · ~1.2 GB · build only"),
-        (16, "test · ~1.2 GB · skipped"),
+        (5, "dependencies · ~1,220 MB · build only"),
+        (10, "builder · ~1,220 MB · build only"),
+        (16, "test · ~1,220 MB · skipped"),
         (19, "runtime · ~167 MB · ships"),
     ],
     "go.Dockerfile": [(0, "builder · ~253 MB · build only"), (7, "runtime · ~2.1 MB · ships")],
@@ -44,7 +44,7 @@ async def test_single_stage_file_offers_conversion(shared_client: LanguageClient
     doc = open_fixture(shared_client, tmp_path, "single.Dockerfile", version=3)
     lenses = await shared_client.text_document_code_lens_async(types.CodeLensParams(text_document=doc))
     assert [(lens.range, lens.command.title) for lens in lenses] == [
-        (rng(0, 0, 0, 12), "runtime · ~1.2 GB · ships"),
+        (rng(0, 0, 0, 12), "runtime · ~1,220 MB · ships"),
         (rng(0, 0, 0, 12), "Convert to multi-stage build"),
     ]
     convert = lenses[1].command
@@ -186,8 +186,8 @@ async def test_settings_change_refreshes_lenses_and_hints(refresh_client: Langua
     assert sorted(set(refresh_client.refreshed)) == ["codeLens", "inlayHint"]
     lenses = await refresh_client.text_document_code_lens_async(types.CodeLensParams(text_document=doc))
     assert [lens.command.title for lens in lenses] == [
-        "dependencies · ~1.2 GB · ships",
-        "builder · ~1.2 GB · ships",
-        "test · ~1.2 GB · ships",
+        "dependencies · ~1,220 MB · ships",
+        "builder · ~1,220 MB · ships",
+        "test · ~1,220 MB · ships",
         "runtime · ~167 MB · skipped",
     ]

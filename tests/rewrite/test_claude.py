@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 
@@ -33,21 +34,23 @@ CMD ["/out/app"]
 REWRITE = """FROM golang:1.27 AS builder
 WORKDIR /src
 COPY go.mod go.sum ./
-RUN go mod download
+RUN --mount=type=cache,target=/go/pkg/mod go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -o /out/app .
+RUN --mount=type=cache,target=/go/pkg/mod CGO_ENABLED=0 go build -o /out/app .
 
 FROM gcr.io/distroless/static-debian12 AS runtime
 WORKDIR /src
 COPY --from=builder /out/app /out/app
 EXPOSE 8080
 USER nonroot:nonroot
+HEALTHCHECK CMD ["/out/app", "-healthcheck"]
 CMD ["/out/app"]
 """
 
 
 def run(fake: FakeAnthropic, retries: int = 1, timeout: float = 10, **extra):
-    settings, problems = merge(Settings(), {"claude": {"base_url": fake.url, "max_retries": retries, "timeout": timeout}, **extra})
+    claude = {"base_url": fake.url, "max_retries": retries, "validation_retries": retries, "timeout": timeout, **extra.pop("claude", {})}
+    settings, problems = merge(Settings(), {"claude": claude, **extra})
     assert not problems
     progress: list[str] = []
     outcome = asyncio.run(convert(Job(ORIGINAL, settings, "claude", api_key=TEST_API_KEY), progress.append))
@@ -164,3 +167,24 @@ def test_without_the_sdk_claude_falls_back_to_the_offline_planner_and_says_so(tm
     assert proc.returncode == 0, proc.stderr
     assert "anthropic package) is not installed" in proc.stderr
     assert "FROM" in proc.stdout and "sk-ant-test-not-sent" not in proc.stdout + proc.stderr
+def test_caching_is_marked_only_when_the_prefix_is_long_enough(fake_claude: FakeAnthropic) -> None:
+    from slimstage.rewrite.claude import cache_minimum
+
+    assert cache_minimum("claude-sonnet-4-6") == 2048 and cache_minimum("claude-haiku-4-5") == 4096
+    assert cache_minimum("some-future-model") == 4096  # unknown: the largest, so nothing is over-claimed
+    # Short request on a 4,096-token model: nothing marked.
+    fake_claude.script(ToolUseReply(TOOL_NAME, {"dockerfile": REWRITE, "stages": [], "size_reduction": "x"}))
+    outcome, _ = run(fake_claude, claude={"model": "claude-haiku-4-5"})
+    assert isinstance(outcome, Converted), outcome
+    body = fake_claude.message_requests[-1].body
+    assert "cache_control" not in json.dumps(body)
+    # Long enough (1,024-token model): the first request is marked, and a retry reads it from the cache.
+    fake_claude.script(
+        ToolUseReply(TOOL_NAME, {"dockerfile": REWRITE.replace("AS runtime", ""), "stages": [], "size_reduction": "x"}),
+        ToolUseReply(TOOL_NAME, {"dockerfile": REWRITE, "stages": [], "size_reduction": "x"}),
+    )
+    outcome, _ = run(fake_claude, claude={"model": "claude-sonnet-4-5"})
+    assert isinstance(outcome, Converted) and outcome.attempts == 2
+    first, second = fake_claude.message_requests[-2:]
+    assert first.body["messages"][0]["content"][0]["cache_control"] == {"type": "ephemeral"}
+    assert second.body["messages"][0] == first.body["messages"][0]  # the same marked prefix: the retry reads it from the cache

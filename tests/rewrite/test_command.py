@@ -77,7 +77,7 @@ def test_settings_flags_reach_the_planner(project: Path, capsys) -> None:
 
 def test_claude_through_the_fake_api(project: Path, fake_claude: FakeAnthropic, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     rewrite = (ROOT / "tests" / "golden" / "expected" / "example-go-binary.Dockerfile").read_text()
-    fake_claude.script(ToolUseReply(TOOL_NAME, {"dockerfile": rewrite, "stages": [], "size_reduction": "much smaller"}))
+    fake_claude.script(ToolUseReply(TOOL_NAME, {"dockerfile": rewrite, "stages": [], "size_reduction": "much smaller", "warnings": ["No HEALTHCHECK: distroless static has no program to probe port 8080 with."]}))
     monkeypatch.setenv("ANTHROPIC_API_KEY", TEST_API_KEY)
     assert main(["convert", str(project), "--set", f"claude.base_url={fake_claude.url}"]) == 0
     out, err = capsys.readouterr()
@@ -101,3 +101,28 @@ def test_claude_error_is_one_line_exit_2(project: Path, fake_claude: FakeAnthrop
     assert proc.stdout == "" and "Traceback" not in proc.stderr
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "401" in lines[0] and TEST_API_KEY not in lines[0]
+
+
+def test_write_puts_a_proposed_dockerignore_beside_the_dockerfile(project: Path, fake_claude: FakeAnthropic, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    rewrite = (ROOT / "tests" / "golden" / "expected" / "example-go-binary.Dockerfile").read_text()
+    answer = {
+        "dockerfile": rewrite,
+        "stages": [],
+        "size_reduction": "much smaller",
+        "warnings": ["No HEALTHCHECK: distroless static has no program to probe port 8080 with."],
+        "dockerignore": ".git\n*.md\n",
+    }
+    monkeypatch.setenv("ANTHROPIC_API_KEY", TEST_API_KEY)
+    ignore = project.parent / ".dockerignore"
+    assert not ignore.exists()
+    # Without --write the proposal is shown, nothing is written.
+    fake_claude.script(ToolUseReply(TOOL_NAME, answer))
+    assert main(["convert", str(project), "--set", f"claude.base_url={fake_claude.url}"]) == 0
+    _, err = capsys.readouterr()
+    assert "New .dockerignore" in err and "*.md" in err and not ignore.exists()
+    assert "Warnings" in err and "No HEALTHCHECK" in err  # warnings are shown, not hidden
+    # With --write it is written beside the Dockerfile.
+    fake_claude.script(ToolUseReply(TOOL_NAME, answer))
+    assert main(["convert", str(project), "--write", "--set", f"claude.base_url={fake_claude.url}"]) == 0
+    _, err = capsys.readouterr()
+    assert ignore.read_text() == ".git\n*.md\n" and f"wrote {ignore}" in err

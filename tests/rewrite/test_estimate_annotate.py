@@ -15,12 +15,27 @@ def test_estimate_compares_like_with_like() -> None:
     assert e is not None and e.basis == "uncompressed"
     assert e.before_mb > 800 and e.after_mb < 5 and e.reduction_pct > 99
     assert "estimate" in e.sentence().lower() and "golang:1.27" in e.sentence()
+    assert "100%" not in e.sentence() and "over 99% smaller" in e.sentence()  # 885 MB -> 2.1 MB is not 100%
 
 
 def test_estimate_uses_compressed_sizes_when_only_those_are_known() -> None:
-    e = estimate(parse("FROM node:22\n"), parse("FROM node:22 AS a\nFROM gcr.io/distroless/nodejs22-debian12 AS r\n"))
+    e = estimate(parse("FROM node:22\n"), parse("FROM node:22 AS a\nFROM gcr.io/distroless/nodejs20-debian12 AS r\n"))
     assert e is not None and e.basis == "compressed"
-    assert "nodejs20-debian12" in e.after_row  # the nearest known relative, named
+    assert (e.before_mb, e.after_mb) == (439.03, 55.0)  # compressed with compressed, never 1,220 with 55
+    assert e.before_text == "~1,220 MB" and e.after_text == "~55 MB compressed"  # as check and hover quote them
+    assert "~1,220 MB" in e.sentence() and "439 MB -> 55 MB" in e.sentence()
+
+
+def test_an_image_without_its_own_row_is_unknown_not_a_relative() -> None:
+    # nodejs22 is not in the table: it is not sized as nodejs20.
+    assert estimate(parse("FROM node:22\n"), parse("FROM node:22 AS a\nFROM gcr.io/distroless/nodejs22-debian12 AS r\n")) is None
+
+
+def test_scratch_is_never_0_mb_or_100_percent() -> None:
+    e = estimate(parse("FROM golang:1.27\n"), parse("FROM golang:1.27 AS b\nFROM scratch AS r\n"))
+    assert e is not None and not e.comparable and e.reduction_pct == 0.0
+    for text in (e.sentence(), e.short()):
+        assert "0.0 MB" not in text and "100%" not in text and "empty" in text
 
 
 def test_estimate_unknown_image() -> None:

@@ -29,7 +29,9 @@ def plan(text: str, project: ProjectFiles = NODE_PROJECT, **settings) -> Proposa
 def converted(text: str, project: ProjectFiles = NODE_PROJECT, **settings) -> Proposal:
     p = plan(text, project, **settings)
     assert isinstance(p, Proposal), p
-    v = validate(parse(text), p.dockerfile, settings=Settings(**settings), explanation=p.explanation_text())
+    v = validate(
+        parse(text), p.dockerfile, settings=Settings(**settings), explanation=p.explanation_text(), declared=p.contract_changes, warnings=p.warnings + p.notes
+    )
     assert v.ok, v.problems
     return p
 

@@ -56,12 +56,12 @@ VALID = """# syntax=docker/dockerfile:1
 FROM node:22 AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev
+RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev
 
 FROM node:22 AS builder
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci
+RUN --mount=type=cache,target=/root/.npm npm ci
 COPY . .
 RUN npm run build
 
@@ -72,8 +72,11 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY --from=builder /app/dist ./dist
 EXPOSE 3000
 USER node
+HEALTHCHECK CMD ["node", "-e", "require('net').connect(3000, '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(1))"]
 CMD ["node", "dist/server.js"]
 """
+# The runtime is slim, not the default distroless: declared, as the gate requires.
+WARNINGS = ["The runtime is node:22-slim, not distroless: npm scripts in the start path need a shell."]
 
 STAGES = [
     {"name": "deps", "explanation": "Production dependencies from the manifests only."},
@@ -97,7 +100,7 @@ CMD ["node", "dist/server.js"]
 
 
 def answer(dockerfile: str = VALID, **extra) -> ToolUseReply:
-    return ToolUseReply(TOOL_NAME, {"dockerfile": dockerfile, "stages": STAGES, "size_reduction": "About 75% smaller.", **extra})
+    return ToolUseReply(TOOL_NAME, {"dockerfile": dockerfile, "stages": STAGES, "size_reduction": "About 75% smaller.", "warnings": WARNINGS, **extra})
 
 
 def with_curl_pipe(dockerfile: str = VALID) -> str:

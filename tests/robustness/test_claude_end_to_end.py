@@ -106,6 +106,8 @@ def test_editor_success_applies_one_versioned_edit_and_masks_secrets(editor: Raw
     good = answer().input["dockerfile"].replace("FROM node:22 AS deps\n", f"FROM node:22 AS deps\n{arg}\n").replace("USER node\n", "USER node\n" + keep)
     seen = len(fake.requests)
     fake.script(answer(good))
+    for name in ("package.json", "package-lock.json"):  # the rewrite copies them: the gate checks they exist
+        (editor.folder / name).write_text("{}", encoding="utf-8")  # type: ignore[attr-defined]
     result, shown, edits = convert_in_editor(editor, "secrets.Dockerfile", ORIGINAL)
     assert result["status"] == "converted", result
     assert len(edits) == 1 and len(shown) == 1

@@ -67,7 +67,10 @@ def test_offline_conversion_never_raises_and_only_converts_to_valid_files(case) 
     assert_model_sound(new, outcome.text)
     assert not [p for p in new.problems if p.severity == "error"], new.problems
     assert len(new.stages) >= 2 and all(s.name for s in new.stages)
-    v = validate(original, outcome.text, settings=settings, context=context, explanation=" ".join(s.explanation for s in outcome.stages))
+    v = validate(
+        original, outcome.text, settings=settings, context=context, explanation=" ".join(s.explanation for s in outcome.stages),
+        declared=outcome.declared_changes, warnings=outcome.warnings + outcome.notes,
+    )
     assert v.ok, v.problems
     if final_command(original):
         assert final_command(new) == final_command(original) or outcome.changes, (final_command(original), final_command(new))

@@ -103,38 +103,149 @@ def size_table() -> tuple[SizeFact, ...]:
     )
 
 
-_VERSION = re.compile(r"^(\d+)(?:\.(\d+))?")
+# -- which row an image reference is ----------------------------------------------------------
+#
+# One size truth: every surface (rules, hover, code lenses, ``explain``, the conversion
+# estimate) asks ``lookup_size`` and formats with ``size_text``. A reference maps to the row
+# of its own version and variant, or to nothing: ``node:22`` is ``node:22-trixie`` (the
+# default Debian of the official images in the table's snapshot), never ``node:24-trixie``;
+# ``gcr.io/distroless/nodejs22-debian12`` is unknown, never ``nodejs20``. Rows that describe a
+# sample application on a base (a ``[...]`` note after the tag) are not bare images and are
+# never used for one.
+
+_VERSION_TOKEN = re.compile(r"^v?\d+(?:\.\d+)*$")
+_DISTROS = frozenset(("trixie", "bookworm", "bullseye", "buster", "noble", "jammy", "focal", "resolute", "alpine", "jessie", "stretch"))
+# The distribution an official image's tag means when it names none (at the table's dates).
+_DEFAULT_DISTRO = {
+    name: "trixie"
+    for name in ("node", "python", "ruby", "golang", "rust", "php", "nginx", "httpd", "gcc", "buildpack-deps", "perl", "erlang", "elixir", "haskell", "debian")
+}
+_DEFAULT_DISTRO.update({"eclipse-temurin": "resolute", "maven": "noble", "gradle": "resolute", "haskell": "bookworm"})
+# How many version components name a release line (node 22, temurin 21; python 3.12, go 1.27).
+_LINE_LENGTH = {"maven": 1, "node": 1, "eclipse-temurin": 1, "amazoncorretto": 1, "openjdk": 1, "gcc": 1, "erlang": 1, "debian": 1, "ubuntu": 2, "ruby": 2}
+_SAME_IMAGE_TAGS = {"nonroot": "latest"}  # distroless: the same files, another default user
 
 
-def _variant(tag: str) -> str:
-    t = tag.lower()
-    for v in ("chiseled", "alpine", "slim", "jre", "jdk", "fpm", "cli", "distroless"):
-        if v in t:
-            return v
-    return ""
+@dataclass(frozen=True)
+class _TagKey:
+    version: tuple[str, ...]
+    variants: frozenset[str]
+    distro: str  # "" when the tag names none
+    distro_version: str  # alpine3.24 -> "3.24"
+
+
+def _tag_key(tag: str) -> _TagKey:
+    tokens = [t for t in tag.lower().split("-") if t]
+    version: tuple[str, ...] = ()
+    if tokens and _VERSION_TOKEN.match(tokens[0]):
+        version = tuple(tokens.pop(0).lstrip("v").split("."))
+    variants: set[str] = set()
+    distro = distro_version = ""
+    i = 0
+    while i < len(tokens):
+        t = tokens[i]
+        m = re.match(r"^(alpine)(\d+(?:\.\d+)*)$", t)
+        if m:
+            distro, distro_version = "alpine", m.group(2)
+        elif t in _DISTROS:
+            distro = t
+            if t == "alpine" and i + 1 < len(tokens) and _VERSION_TOKEN.match(tokens[i + 1]):
+                distro_version = tokens[i + 1]
+                i += 1
+        else:
+            variants.add(t)
+        i += 1
+    return _TagKey(version, frozenset(variants), distro, distro_version)
+
+
+@lru_cache(maxsize=1)
+def _rows_by_image() -> dict[str, list[SizeFact]]:
+    """Bare-image rows by image, duplicates (one row per figure) merged into one fact."""
+    out: dict[str, dict[str, SizeFact]] = {}
+    for f in size_table():
+        if " [" in f.tag:  # a sample application on the base, not the base
+            continue
+        rows = out.setdefault(f.image, {})
+        prior = rows.get(f.tag)
+        if prior is None:
+            rows[f.tag] = f
+        else:
+            rows[f.tag] = SizeFact(
+                f.image, f.tag, prior.family,
+                prior.uncompressed_mb if prior.uncompressed_mb is not None else f.uncompressed_mb,
+                prior.compressed_mb if prior.compressed_mb is not None else f.compressed_mb,
+                prior.date or f.date, prior.source if prior.uncompressed_mb is not None else f.source,
+            )
+    return {k: list(v.values()) for k, v in out.items()}
+
+
+def _distro_matches(name: str, asked: _TagKey, row: _TagKey) -> bool:
+    default = _DEFAULT_DISTRO.get(name, "")
+    a = asked.distro or default
+    r = row.distro or default
+    if a != r:
+        return False
+    if a == "alpine" and asked.distro_version and row.distro_version:
+        return asked.distro_version.split(".")[:2] == row.distro_version.split(".")[:2]
+    return True
 
 
 def lookup_size(image: str) -> Optional[SizeFact]:
-    """The closest known size for an image reference (same image, same variant, nearest version)."""
+    """The table row of ``image`` itself (same version line and variant), or None when the
+    table has no such row: an unknown size is said to be unknown, not borrowed from a relative."""
     ref = parse_ref(image)
-    if ref.has_variables:
+    if ref.has_variables or not ref.repository:
         return None
-    name = ref.full if ref.registry else ref.repository
-    candidates = [f for f in size_table() if f.image == name or f.image == ref.repository or f.image.endswith("/" + ref.repository)]
-    if not candidates:
+    registry = "" if ref.registry in ("docker.io", "index.docker.io", "registry-1.docker.io") else ref.registry
+    repository = ref.repository[len("library/"):] if not registry and ref.repository.startswith("library/") else ref.repository
+    full = f"{registry}/{repository}" if registry else repository
+    rows = _rows_by_image().get(full)
+    if not rows:
         return None
-    tag = ref.tag or "latest"
-    for f in candidates:
-        if f.tag == tag:
-            return f
-    variant = _variant(tag)
-    same = [f for f in candidates if _variant(f.tag) == variant] or candidates
-    m = _VERSION.match(tag)
-    if m:
-        prefix = [f for f in same if f.tag.startswith(m.group(0))] or [f for f in same if f.tag.startswith(m.group(1))]
-        if prefix:
-            return prefix[0]
-    return same[0]
+    tag = _SAME_IMAGE_TAGS.get(ref.tag.lower(), ref.tag or "latest")
+    exact = [f for f in rows if f.tag == tag]
+    if exact:
+        return exact[0]
+    asked = _tag_key(tag)
+    if ref.name in _JDK_IMAGES and not asked.variants & {"jre", "jdk"}:
+        asked = _TagKey(asked.version, asked.variants | {"jdk"}, asked.distro, asked.distro_version)  # eclipse-temurin:21 is the JDK
+    if not asked.version:
+        return None  # latest, or a codename: only an exact row says which release it is
+    line = _LINE_LENGTH.get(ref.name, 2)
+    found: list[SizeFact] = []
+    for f in rows:
+        row = _tag_key(f.tag)
+        if not row.version or row.variants != asked.variants or not _distro_matches(ref.name, asked, row):
+            continue
+        n = min(len(asked.version), len(row.version))
+        if asked.version[:n] != row.version[:n]:
+            continue
+        if len(asked.version) < line or len(row.version) < line:
+            continue  # python:3 or ruby:3 is not one release line
+        found.append(f)
+    lines = {_tag_key(f.tag).version[:line] for f in found}
+    return found[0] if len(found) >= 1 and len(lines) == 1 else None
+
+
+def release_line(name: str, tag: str) -> str:
+    """The release line a tag belongs to: ``22`` for node:22.4-alpine, ``3.12`` for
+    python:3.12.3-slim, ``1.27`` for golang:1.27.3 ("" when the tag names no version)."""
+    version = _tag_key(tag).version
+    n = _LINE_LENGTH.get(name, 2)
+    return ".".join(version[:n]) if len(version) >= min(n, 1) and version else ""
+
+
+def format_size(fact: SizeFact) -> str:
+    """``~1,220 MB``, ``~8.4 MB``, ``~55 MB compressed``: the one way every surface quotes a size.
+
+    The uncompressed size (what ``docker images`` shows) when known, else the compressed
+    (download) size, labelled as such.
+    """
+    mb = fact.mb
+    if mb is None:
+        return "size unknown"
+    text = f"~{mb:,.0f} MB" if mb >= 10 else f"~{mb:.1f} MB"
+    return text + (" compressed" if fact.uncompressed_mb is None else "")
 
 
 # Images whose purpose is building: compilers, SDKs, package managers.
@@ -353,15 +464,13 @@ def runtime_suggestion(ecosystem: str, target_base: str, image: str = "") -> Opt
 
 
 def size_note(image: str) -> str:
-    """`` (~885 MB, estimate)`` for an image whose family size is known, else ``""``."""
+    """`` (~885 MB, estimate)`` for an image whose size is in the table, else ``""``."""
     if image.strip().lower() == "scratch":
         return " (empty)"
     fact = lookup_size(image)
     if fact is None or not fact.mb:
         return ""
-    mb = fact.mb
-    figure = f"{mb:.0f}" if mb >= 10 else f"{mb:.1f}".rstrip("0").rstrip(".")
-    return f" (~{figure} MB, estimate)"
+    return f" ({format_size(fact)}, estimate)"
 
 
 # -- who the image runs as ----------------------------------------------------------------------

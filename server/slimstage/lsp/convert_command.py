@@ -5,7 +5,8 @@ code action carries). The server reports work-done progress (on the client's
 ``workDoneToken``, else one it creates), cancellable from the progress UI or with
 ``$/cancelRequest``; runs the conversion (``rewrite.conversion``) off the critical path
 of the event loop, so diagnostics keep flowing; then sends one ``workspace/applyEdit``
-with a single TextDocumentEdit pinned to version N, and tells the user what happened
+with a single TextDocumentEdit pinned to version N (plus the proposed .dockerignore, created
+or appended, in the same edit), and tells the user what happened
 (``window/showMessage``, the full explanation in ``window/logMessage``). If the document
 changed meanwhile nothing is overwritten, and the user is offered to run it again.
 """
@@ -117,17 +118,52 @@ def _whole_range(text: str) -> types.Range:
     return types.Range(types.Position(0, 0), end_of(text))
 
 
-def _edit(ls: "SlimstageServer", uri: str, version: Optional[int], old: str, new: str) -> types.WorkspaceEdit:
+def _edit(
+    ls: "SlimstageServer", uri: str, version: Optional[int], old: str, new: str, ignore: Optional[tuple[str, Any]] = None
+) -> tuple[types.WorkspaceEdit, bool]:
+    """One WorkspaceEdit: the Dockerfile (pinned to ``version``) and, when ``ignore`` is
+    ``(uri, DockerignoreEdit)``, the proposed .dockerignore beside it (created, or the new
+    lines appended). Returns the edit and whether the .dockerignore is in it (a client
+    without resource operations cannot create a file: it is then shown, not applied)."""
     text_edit = types.TextEdit(_whole_range(old), new)
     caps = ls.client_capabilities
     ws = caps.workspace if caps else None
-    if ws is not None and ws.workspace_edit is not None and ws.workspace_edit.document_changes is False:
-        return types.WorkspaceEdit(changes={uri: [text_edit]})
-    return types.WorkspaceEdit(
-        document_changes=[
-            types.TextDocumentEdit(text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version), edits=[text_edit])
-        ]
-    )
+    we = ws.workspace_edit if ws is not None else None
+    if we is not None and we.document_changes is False:
+        changes = {uri: [text_edit]}
+        if ignore is not None and not ignore[1].create:
+            changes[ignore[0]] = [_append(ignore[1])]
+            return types.WorkspaceEdit(changes=changes), True
+        return types.WorkspaceEdit(changes=changes), False
+    document_changes: list[Any] = [
+        types.TextDocumentEdit(text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version), edits=[text_edit])
+    ]
+    included = False
+    if ignore is not None:
+        ignore_uri, d = ignore
+        can_create = we is not None and we.resource_operations is not None and types.ResourceOperationKind.Create in we.resource_operations
+        if d.create and can_create:
+            document_changes.append(types.CreateFile(uri=ignore_uri, options=types.CreateFileOptions(overwrite=False, ignore_if_exists=True)))
+            document_changes.append(
+                types.TextDocumentEdit(
+                    text_document=types.OptionalVersionedTextDocumentIdentifier(uri=ignore_uri, version=None),
+                    edits=[types.TextEdit(types.Range(types.Position(0, 0), types.Position(0, 0)), d.text)],
+                )
+            )
+            included = True
+        elif not d.create:
+            document_changes.append(
+                types.TextDocumentEdit(text_document=types.OptionalVersionedTextDocumentIdentifier(uri=ignore_uri, version=None), edits=[_append(d)])
+            )
+            included = True
+    return types.WorkspaceEdit(document_changes=document_changes), included
+
+
+def _append(d: Any) -> types.TextEdit:
+    """Insert the lines a DockerignoreEdit adds at the end of the existing file."""
+    existing = d.text[: len(d.text) - len(d.added)]
+    at = end_of(existing)
+    return types.TextEdit(types.Range(at, at), d.text[len(existing):])
 
 
 def _say(ls: "SlimstageServer", kind: types.MessageType, message: str) -> None:
@@ -188,7 +224,7 @@ async def run_conversion(ls: "SlimstageServer", target: Target) -> dict[str, Any
     progress.on_cancel(cancel)
     _on_request_cancelled(ls, cancel)
     try:
-        reading, _stop = in_daemon_thread(read_project, context)
+        reading, _stop = in_daemon_thread(read_project, context, text)
         project = await asyncio.wrap_future(reading)
         job = Job(text, settings, engine, context, project, api_key if engine == "claude" else None, notes)
         if engine == "claude":
@@ -237,10 +273,12 @@ async def run_conversion(ls: "SlimstageServer", target: Target) -> dict[str, Any
     if current is None or current.version != version:
         progress.end("Not applied: the file changed")
         return _stale(ls, uri, "You edited the Dockerfile while it was being converted, so nothing was overwritten.")
+    ignore = None
+    if outcome.dockerignore is not None and context.root is not None:
+        ignore = ((context.root / outcome.dockerignore.path).resolve().as_uri(), outcome.dockerignore)
+    edit, ignore_included = _edit(ls, uri, version, text, outcome.text, ignore)
     try:
-        applied = await ls.workspace_apply_edit_async(
-            types.ApplyWorkspaceEditParams(edit=_edit(ls, uri, version, text, outcome.text), label=TITLE)
-        )
+        applied = await ls.workspace_apply_edit_async(types.ApplyWorkspaceEditParams(edit=edit, label=TITLE))
     except Exception as exc:
         progress.end("Not applied")
         _say(ls, types.MessageType.Error, f"the editor did not apply the conversion: {exc}")
@@ -250,8 +288,16 @@ async def run_conversion(ls: "SlimstageServer", target: Target) -> dict[str, Any
         reason = applied.failure_reason or "the editor refused the edit (was the file changed?)"
         return _stale(ls, uri, f"The conversion was not applied: {reason}.")
     progress.end("Converted")
+    if outcome.warnings:  # shown, not left inside the explanation
+        _say(ls, types.MessageType.Warning, "conversion warnings: " + " ".join(f"({i}) {w}" for i, w in enumerate(outcome.warnings, 1)))
     message = headline(outcome)
     notes_line = " ".join(n for n in outcome.notes if "offline planner was used" in n)
+    if outcome.dockerignore is not None:
+        d = outcome.dockerignore
+        if ignore_included:
+            notes_line += f" {'Created' if d.create else 'Added lines to'} {d.path} in the same edit."
+        else:
+            notes_line += f" A {d.path} is proposed (see the slimstage output); this editor cannot create files, so it was not written."
     _say(ls, types.MessageType.Info, message + (f" {notes_line}" if notes_line else "") + " Details are in the slimstage output.")
     return {
         "status": "converted",
@@ -259,6 +305,12 @@ async def run_conversion(ls: "SlimstageServer", target: Target) -> dict[str, Any
         "message": message,
         "explanation": full,
         "estimate": outcome.estimate.sentence() if outcome.estimate else None,
+        "warnings": list(outcome.warnings),
+        "dockerignore": (
+            {"path": outcome.dockerignore.path, "added": outcome.dockerignore.added, "created": outcome.dockerignore.create, "applied": ignore_included}
+            if outcome.dockerignore is not None
+            else None
+        ),
     }
 
 

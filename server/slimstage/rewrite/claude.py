@@ -195,7 +195,16 @@ def proposal_from_input(data: Any) -> Optional[Proposal]:
             stages.append(StageNote(item["name"].strip(), str(item.get("explanation") or "").strip()))
     changes = tuple(str(c) for c in (data.get("contract_changes") or []) if isinstance(c, (str, int, float)))
     summary = data.get("size_reduction")
-    return Proposal(dockerfile, tuple(stages), summary if isinstance(summary, str) else "", changes)
+    ignore = data.get("dockerignore")
+    warnings = tuple(str(w).strip() for w in (data.get("warnings") or []) if isinstance(w, (str, int, float)) and str(w).strip())
+    return Proposal(
+        dockerfile,
+        tuple(stages),
+        summary if isinstance(summary, str) else "",
+        changes,
+        dockerignore=ignore if isinstance(ignore, str) else "",
+        warnings=warnings[:20],
+    )
 
 
 def proposal_from_text(text: str) -> Optional[Proposal]:
@@ -207,14 +216,55 @@ def proposal_from_text(text: str) -> Optional[Proposal]:
     return None
 
 
+# The minimum prefix Anthropic caches, per model family (tokens). Below it a cache_control
+# marker is silently ignored, so slimstage marks nothing and claims no caching. Where public
+# tables disagree (Sonnet 4.6: 2,048 or 1,024), the larger figure is used; an unknown model
+# gets the largest.
+_CACHE_MINIMUM = (
+    ("claude-opus-4-5", 4096),
+    ("claude-opus-4-6", 4096),
+    ("claude-haiku-4", 4096),
+    ("claude-sonnet-4-6", 2048),
+    ("claude-3-5-haiku", 2048),
+    ("claude-3-haiku", 2048),
+    ("claude-sonnet-4", 1024),
+    ("claude-opus-4", 1024),
+    ("claude-3-7-sonnet", 1024),
+)
+_CHARS_PER_TOKEN = 4.0  # English prose and JSON: a conservative (high) characters-per-token figure
+
+
+def cache_minimum(model: str) -> int:
+    for prefix, tokens in _CACHE_MINIMUM:
+        if model.startswith(prefix):
+            return tokens
+    return 4096
+
+
+def estimated_tokens(*parts: Any) -> int:
+    import json
+
+    text = "".join(p if isinstance(p, str) else json.dumps(p) for p in parts)
+    return int(len(text) / _CHARS_PER_TOKEN)
+
+
 class ClaudeSession:
     """The conversation for one conversion: ask, then (bounded by the caller) send back problems."""
 
     def __init__(self, settings: Settings, config: ClaudeConfig, user_text: str) -> None:
         self.settings = settings
         self.config = config
-        self.system = [{"type": "text", "text": system_prompt(settings), "cache_control": {"type": "ephemeral"}}]
-        self.messages: list[dict[str, Any]] = [{"role": "user", "content": user_text}]
+        system = system_prompt(settings)
+        self.system: list[dict[str, Any]] = [{"type": "text", "text": system}]
+        first: dict[str, Any] = {"type": "text", "text": user_text}
+        # One cache breakpoint after the first request (tools, system prompt, the request with
+        # its facts): every retry repeats that prefix. Marked only when it is long enough for
+        # the model to cache it; otherwise nothing is marked and no caching is claimed.
+        self.cached_prefix_tokens = estimated_tokens(tool(), system, user_text)
+        self.caching = self.cached_prefix_tokens >= cache_minimum(config.model)
+        if self.caching:
+            first["cache_control"] = {"type": "ephemeral"}
+        self.messages: list[dict[str, Any]] = [{"role": "user", "content": [first]}]
         self._last_tool_id: Optional[str] = None
         self._sdk: Any = None
         self._client: Any = None
@@ -231,17 +281,21 @@ class ClaudeSession:
             except Exception:
                 pass
 
+    def request_body(self) -> dict[str, Any]:
+        """The Messages API request as sent (docs/convert-request.md shows one)."""
+        return {
+            "model": self.config.model,
+            "max_tokens": self.config.max_tokens,
+            "system": self.system,
+            "tools": [tool()],
+            "tool_choice": {"type": "tool", "name": TOOL_NAME},
+            "messages": self.messages,
+        }
+
     async def ask(self) -> Reply:
         sdk = self._sdk
         try:
-            message = await self._client.messages.create(
-                model=self.config.model,
-                max_tokens=self.config.max_tokens,
-                system=self.system,
-                tools=[tool()],
-                tool_choice={"type": "tool", "name": TOOL_NAME},
-                messages=self.messages,
-            )
+            message = await self._client.messages.create(**self.request_body())
         except asyncio.CancelledError:
             raise
         except Exception as exc:

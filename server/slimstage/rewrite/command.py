@@ -1,7 +1,9 @@
 """``slimstage convert PATH [--engine auto|claude|offline] [--write | --diff]``.
 
 The new Dockerfile goes to stdout (or a unified diff with ``--diff``; ``--write`` replaces
-the file atomically, and only with a validated result); the explanation goes to stderr.
+the file atomically, and only with a validated result, and writes a proposed .dockerignore
+beside it in the build context; without ``--write`` the proposal is shown in the
+explanation); the explanation goes to stderr.
 Exit 0 converted, 3 declined (with why), 2 errors, each as one clear line, never a
 traceback. The API key is read from the environment variable the settings name.
 """
@@ -56,6 +58,21 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
+def write_dockerignore(outcome: Converted, context) -> int:
+    """With ``--write``: the proposed .dockerignore beside the Dockerfile, in the build context."""
+    d = outcome.dockerignore
+    if d is None or context.root is None:
+        return 0
+    target = context.root / d.path
+    try:
+        write_atomically(target, d.text)
+    except OSError as exc:
+        print(f"slimstage: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"slimstage: {'wrote' if d.create else 'added lines to'} {target}", file=sys.stderr)
+    return 0
+
+
 def run_convert(args: argparse.Namespace) -> int:
     from ..analysis.context import read_context
     from .project import read_project
@@ -73,7 +90,7 @@ def run_convert(args: argparse.Namespace) -> int:
         raise UsageError(f"--engine claude needs an API key in the {env} environment variable (or use --engine offline)")
     engine, notes = choose_engine(settings, api_key, requested)
     context = read_context(path.resolve(), settings.context)
-    job = Job(text, settings, engine, context, read_project(context), api_key if engine == "claude" else None, notes)
+    job = Job(text, settings, engine, context, read_project(context, text), api_key if engine == "claude" else None, notes)
     quiet = not sys.stderr.isatty()
     try:
         outcome = asyncio.run(convert(job, _progress(quiet)))
@@ -105,6 +122,9 @@ def run_convert(args: argparse.Namespace) -> int:
             print(f"slimstage: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
             return EXIT_ERROR
         print(f"slimstage: wrote {path}", file=sys.stderr)
+        code = write_dockerignore(outcome, context)
+        if code:
+            return code
     elif args.diff:
         diff = difflib.unified_diff(
             text.splitlines(keepends=True),

@@ -35,6 +35,7 @@ class Contract:
     labels: dict[str, str] = field(hash=False)
     stopsignal: str
     healthcheck: str  # "" none set, "NONE" disabled, else the normalized command
+    env_values: dict[str, str] = field(default_factory=dict, hash=False)  # ENV name -> value as written (unquoted)
 
 
 # ENTRYPOINT and CMD that images set themselves, for the images a conversion targets.
@@ -105,6 +106,7 @@ def contract_of(doc: Dockerfile, target: Optional[int] = None) -> Optional[Contr
     set_cmd: Optional[tuple[str, ...]] = None
     workdir, user, stopsignal, health = "/", "", "", ""
     env: set[str] = set()
+    env_values: dict[str, str] = {}
     volumes: set[str] = set()
     labels: dict[str, str] = {}
     ports: set[str] = set()
@@ -125,7 +127,9 @@ def contract_of(doc: Dockerfile, target: Optional[int] = None) -> Optional[Contr
             elif k == "USER":
                 user = ins.text.strip()
             elif k == "ENV":
-                env.update(name for name, _ in _pairs(ins))
+                for name, value in _pairs(ins):
+                    env.add(name)
+                    env_values[name] = _unquote(value)
             elif k == "LABEL":
                 labels.update(_pairs(ins))
             elif k == "EXPOSE":
@@ -137,7 +141,16 @@ def contract_of(doc: Dockerfile, target: Optional[int] = None) -> Optional[Contr
             elif k == "HEALTHCHECK":
                 health = _health(ins)
     argv = None if entry is None or cmd is None else tuple(entry) + tuple(cmd)
-    return Contract(argv, set_entry, set_cmd, frozenset(ports), workdir, user, frozenset(env), frozenset(volumes), labels, stopsignal, health)
+    return Contract(
+        argv, set_entry, set_cmd, frozenset(ports), workdir, user, frozenset(env), frozenset(volumes), labels, stopsignal, health, env_values
+    )
+
+
+def _unquote(value: str) -> str:
+    v = value.strip()
+    if len(v) >= 2 and v[0] == v[-1] and v[0] in "'\"":
+        return v[1:-1]
+    return v
 
 
 def _port(text: str) -> str:
@@ -209,12 +222,16 @@ def diff(before: Contract, after: Contract) -> list[ContractChange]:
         out.append(ContractChange("EXPOSE", "", port, mentions=("EXPOSE", port)))
     if before.workdir.rstrip("/") != after.workdir.rstrip("/"):
         out.append(ContractChange("WORKDIR", before.workdir, after.workdir, mentions=("WORKDIR", "working directory", after.workdir)))
-    if before.user != after.user:
+    if before.user.strip() != after.user.strip():  # compared exactly: app vs app:app is a change
         hardening = _is_root(before.user) and not _is_root(after.user)
         if not (_is_root(before.user) and _is_root(after.user)):
             out.append(ContractChange("USER", before.user, after.user, hardening=hardening, mentions=("USER", "root", after.user or "root")))
     for name in sorted(before.env - after.env):
         out.append(ContractChange("ENV", name, "", mentions=(name,)))
+    for name in sorted(before.env & after.env):
+        old, new = before.env_values.get(name, ""), after.env_values.get(name, "")
+        if old != new:  # values compared exactly: ENV API_TOKEN="" drops the original's value
+            out.append(ContractChange("ENV", f"{name}={old}", f"{name}={new}", mentions=(name,)))
     for vol in sorted(before.volumes ^ after.volumes):
         out.append(ContractChange("VOLUME", vol if vol in before.volumes else "", vol if vol in after.volumes else "", mentions=("VOLUME", vol)))
     for key, value in sorted(before.labels.items()):
@@ -239,3 +256,48 @@ def is_named(change: ContractChange, explanation: str) -> bool:
         if re.search(r"(?<![a-z0-9_])" + re.escape(w) + r"(?![a-z0-9_])", low):
             return True
     return False
+
+
+_FIELD_WORDS = {
+    "CMD/ENTRYPOINT": ("CMD", "ENTRYPOINT"),
+    "EXPOSE": ("EXPOSE", "PORT"),
+    "WORKDIR": ("WORKDIR",),
+    "USER": ("USER",),
+    "ENV": ("ENV",),
+    "VOLUME": ("VOLUME",),
+    "LABEL": ("LABEL",),
+    "STOPSIGNAL": ("STOPSIGNAL",),
+    "HEALTHCHECK": ("HEALTHCHECK",),
+}
+_LEAD = re.compile(r"^[\s\-*`•>]*")
+
+
+def is_declared(change: ContractChange, declarations: tuple[str, ...]) -> bool:
+    """Whether one of the answer's ``contract_changes`` entries declares ``change``.
+
+    An entry declares a change when it starts with the instruction it changes (``CMD: ...``,
+    ``ENV API_URL: ...``, ``USER app: ...``); for ENV, LABEL, EXPOSE and VOLUME the entry
+    must also name the variable, key, port or path. A word somewhere in an explanation is
+    not a declaration.
+    """
+    key = _key_of(change)
+    for entry in declarations:
+        text = _LEAD.sub("", entry)
+        head = re.split(r"[:—–]| - |\(", text, maxsplit=1)[0] if text else ""
+        words = head.replace("`", " ").split()
+        if not words or words[0].upper().rstrip(":") not in _FIELD_WORDS.get(change.field, ()):
+            if not (change.field == "ENV" and key and words and words[0] == key):
+                continue
+        if not key or key in head or key in text.split(":", 1)[0] + " " + " ".join(text.split()[:4]):
+            return True
+    return False
+
+
+def _key_of(change: ContractChange) -> str:
+    if change.field == "ENV":
+        return (change.before or change.after).split("=", 1)[0]
+    if change.field == "LABEL":
+        return (change.before or change.after).split("=", 1)[0]
+    if change.field in ("EXPOSE", "VOLUME"):
+        return change.before or change.after
+    return ""

@@ -22,8 +22,8 @@ from . import planner
 from .annotate import annotate
 from .estimate import estimate
 from .project import ProjectFiles
-from .redact import Redaction, redact
-from .result import Converted, Declined, Failed, Outcome, Proposal, StageNote
+from .redact import Redaction, redact, redact_more
+from .result import Converted, Declined, DockerignoreEdit, Failed, Outcome, Proposal, StageNote
 from .validate import validate
 
 Progress = Callable[[str], None]
@@ -83,7 +83,19 @@ async def convert(job: Job, progress: Progress = _silent) -> Outcome:
 
 
 def _accept(job: Job, original: Dockerfile, baseline: LintResult, proposal: Proposal, text: str, engine: str, attempts: int, extra_notes: tuple[str, ...] = ()):
-    v = validate(original, text, settings=job.settings, context=job.context, explanation=proposal.explanation_text(), original_result=baseline)
+    ignore_edit = dockerignore_edit(job.context, proposal.dockerignore)
+    v = validate(
+        original,
+        text,
+        settings=job.settings,
+        context=job.context,
+        explanation=proposal.explanation_text(),
+        original_result=baseline,
+        declared=proposal.contract_changes,
+        warnings=proposal.warnings + proposal.notes,  # deviations declared, and shown to the user
+        project=job.project,
+        dockerignore_added=ignore_edit.added if ignore_edit is not None else "",
+    )
     if not v.ok:
         return v, None
     assert v.doc is not None
@@ -98,7 +110,36 @@ def _accept(job: Job, original: Dockerfile, baseline: LintResult, proposal: Prop
         notes=job.notes + proposal.notes + extra_notes + kept,
         attempts=attempts,
         declared_changes=proposal.contract_changes,
+        dockerignore=ignore_edit,
+        warnings=proposal.warnings,
     )
+
+
+MAX_DOCKERIGNORE_CHARS = 8 * 1024
+
+
+def dockerignore_edit(context: BuildContext, proposed: str) -> Optional[DockerignoreEdit]:
+    """The proposed .dockerignore as an edit: a new file, or the lines the existing one lacks appended.
+
+    None when nothing is proposed, nothing new would be added, or the context is unknown
+    (there is no folder to write it to).
+    """
+    if not proposed or not proposed.strip() or not context.known or context.root is None:
+        return None
+    existing = context.dockerignore
+    have = {ln.strip() for ln in (existing or "").splitlines()}
+    lines: list[str] = []
+    for ln in proposed[:MAX_DOCKERIGNORE_CHARS].replace("\r\n", "\n").split("\n"):
+        ln = ln.rstrip()
+        if ln.strip() and ln.strip() not in have and ln not in lines:
+            lines.append(ln)
+    if not lines:
+        return None
+    added = "\n".join(lines) + "\n"
+    if existing is None:
+        return DockerignoreEdit(context.dockerignore_path, added, added, True)
+    sep = "" if existing.endswith("\n") or not existing else "\n"
+    return DockerignoreEdit(context.dockerignore_path, existing + sep + added, sep + added, False)
 
 
 def _kept_findings(result: Optional[LintResult]) -> tuple[str, ...]:
@@ -129,24 +170,36 @@ def _with_planner(job: Job, original: Dockerfile, baseline: LintResult, progress
     )
 
 
-async def _with_claude(job: Job, original: Dockerfile, baseline: LintResult, progress: Progress) -> Outcome:
-    from .claude import ClaudeConfig, ClaudeError, ClaudeSession
-    from .prompt import user_message
+def build_request(job: Job, original: Dockerfile, baseline: LintResult) -> tuple[str, Redaction]:
+    """The user message sent to Claude (masked) and the redaction that restores the answer.
 
-    assert job.api_key
+    The Dockerfile, the names at the root of the build context and its .dockerignore, the
+    project facts (masked with the same placeholders), the settings and the findings.
+    """
+    from .prompt import project_facts, user_message
+
     redaction = redact(original)
-    findings = [v for v in baseline.violations]
+    # Project facts are masked with the same placeholders (values seen in the Dockerfile keep theirs).
+    redaction, facts = redact_more(redaction, project_facts(job.project)) if job.project.known else (redaction, None)
     message = user_message(
         redaction.text,
         optimize=len(original.stages) > 1,
         context_names=job.context.files if job.context.known else None,
         dockerignore=job.context.dockerignore,
-        findings=findings,
+        findings=list(baseline.violations),
+        facts=facts,
+        settings=job.settings,
     )
-    message = redaction.apply(message)
+    return redaction.apply(message), redaction
+
+
+async def _with_claude(job: Job, original: Dockerfile, baseline: LintResult, progress: Progress) -> Outcome:
+    from .claude import ClaudeConfig, ClaudeError, ClaudeSession
+    assert job.api_key
+    message, redaction = build_request(job, original, baseline)
     notes = job.notes + ((f"Withheld from Claude and restored afterwards: {', '.join(redaction.masked)}.",) if redaction.masked else ())
     config = ClaudeConfig.from_settings(job.settings, job.api_key)
-    attempts = 1 + max(0, job.settings.claude.max_retries)
+    attempts = 1 + max(0, job.settings.claude.validation_retries)  # the SDK's HTTP retries are counted apart (max_retries)
     problems: list[str] = []
     progress("Asking Claude…")
     try:
@@ -200,4 +253,6 @@ def _restore(p: Proposal, redaction: Redaction) -> Proposal:
         stages=tuple(StageNote(s.name, hide(s.explanation)) for s in p.stages),
         summary=hide(p.summary),
         contract_changes=tuple(hide(c) for c in p.contract_changes),
+        warnings=tuple(hide(w) for w in p.warnings),
+        dockerignore=hide(p.dockerignore),
     )

@@ -1,21 +1,37 @@
 """The few project files a conversion reads: manifests that say how the project builds.
 
 The planner needs, for example, package.json's scripts and ``main``, pom.xml's Spring
-Boot version, Cargo.toml's package name, a .csproj's SDK. The front ends read them once
-from the build context (``read_project``, small files only) and hand the planner a frozen
-``ProjectFiles``; the planner itself never touches the disk.
+Boot version, Cargo.toml's package name, a .csproj's SDK; Claude is sent the relevant
+parts of them (``prompt.project_facts``). The front ends read them once from the build
+context (``read_project``, small regular files only, every read through
+``read_side_file``) and hand the engines a frozen ``ProjectFiles``; the engines never
+touch the disk.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Optional
 
 from ..analysis.context import BuildContext
 
 MAX_BYTES = 256 * 1024
+MAX_LISTED = 200  # entries of the context listing
+_PER_FOLDER = 25  # entries shown inside one sub-folder
+_MAX_SCAN = 5000  # entries read from one folder at most
+_NOT_OPENED = frozenset((".git", "node_modules", ".venv", "venv", "__pycache__", "target", ".gradle", "vendor", ".next", "dist", "build"))
+# Build configs that say where the build output goes, and start files.
+CONFIGS = (
+    "tsconfig.json", "tsconfig.build.json", "vite.config.js", "vite.config.ts", "vite.config.mjs", "next.config.js",
+    "next.config.mjs", "next.config.ts", "webpack.config.js", "rollup.config.js", "rollup.config.mjs", "nest-cli.json",
+    "angular.json", "svelte.config.js", "nuxt.config.ts", "Procfile", "manage.py", "Makefile", "setup.py", "setup.cfg",
+    "gradle.properties", "settings.gradle", "settings.gradle.kts",
+)
 WANTED = (
     "package.json",
     "requirements.txt",
@@ -35,6 +51,7 @@ class ProjectFiles:
     names: frozenset[str] = frozenset()  # files and folders at the root of the build context
     known: bool = False  # False when the context folder could not be read
     texts: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    listing: tuple[str, ...] = ()  # the context two levels deep, .dockerignore applied (``list_context``)
 
     def has(self, name: str) -> bool:
         return name in self.names
@@ -61,37 +78,133 @@ def from_context(context: BuildContext, texts: Optional[dict[str, str]] = None) 
     return ProjectFiles(context.files, context.known, dict(texts or {}))
 
 
-SOURCE_SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts")
-MAX_SOURCES = 24  # JavaScript files read to see what the shipped code requires
+def read_side_file(root: Path, rel: str, limit: int = MAX_BYTES) -> Optional[str]:
+    """The one way a side file of the build context is read (manifests, configs, scripts).
 
-
-def read_project(context: BuildContext) -> ProjectFiles:
-    """The manifests at the root of ``context`` (I/O: call from a front end, not the planner).
-
-    Every side file is read through ``BuildContext.read_text`` (regular files inside the
-    context, size-capped). For Node.js projects the package's ``main`` and the JavaScript
-    files at the root are read too, so the planner can see which packages the shipped code
-    requires before it drops the devDependencies.
+    Only a regular file that resolves inside the context (a symlink may not lead out),
+    at most ``limit`` bytes; a FIFO, device or folder is never opened for reading.
+    None for anything else.
     """
+    try:
+        base = os.path.realpath(root)
+        real = os.path.realpath(os.path.join(base, rel))
+        if os.path.commonpath([base, real]) != base or real == base:
+            return None
+        st = os.stat(real)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
+            return None
+        fd = os.open(real, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                return None
+            data = fh.read(limit + 1)
+    except (OSError, ValueError):
+        return None
+    if len(data) > limit:
+        return None
+    return data.decode("utf-8", errors="replace")
+
+
+def list_context(context: BuildContext, levels: int = 2, limit: int = MAX_LISTED) -> tuple[str, ...]:
+    """Files and folders of the context, ``levels`` deep, .dockerignore applied, at most ``limit``.
+
+    Folders end in ``/``; a folder with more entries than fit ends its part of the list with
+    ``dir/… (N more)``; dependency and VCS folders are named but not opened.
+    """
+    if not context.known or context.root is None:
+        return ()
+    ignore = context.ignore
+    out: list[str] = []
+
+    def scan(rel: str, depth: int) -> None:
+        folder = context.root / rel if rel else context.root  # type: ignore[operator]
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(((e.name, e.is_dir(follow_symlinks=False)) for _, e in zip(range(_MAX_SCAN), it)))
+        except OSError:
+            return
+        shown = 0
+        per_folder = limit if not rel else _PER_FOLDER
+        for name, is_dir in entries:
+            path = f"{rel}{name}"
+            if ignore.excludes(path):
+                continue
+            if len(out) >= limit or shown >= per_folder:
+                out.append(f"{rel}… ({len(entries) - shown} more)")
+                return
+            out.append(path + ("/" if is_dir else ""))
+            shown += 1
+            if is_dir and depth + 1 < levels and name not in _NOT_OPENED:
+                scan(path + "/", depth + 1)
+
+    scan("", 0)
+    return tuple(out[: limit + 1])
+
+
+def _wanted(context: BuildContext) -> list[str]:
+    files = context.files
+    names = [n for n in WANTED if n in files]
+    names += sorted(n for n in files if re.fullmatch(r"requirements[\w.-]*\.txt", n) and n not in names)[:4]
+    names += sorted(n for n in files if n.endswith((".csproj", ".fsproj")))[:4]
+    names += [n for n in CONFIGS if n in files]
+    names += sorted(n for n in files if n.endswith(".sh"))[:4]
+    return list(dict.fromkeys(names))
+
+
+_SCRIPT_NAME = re.compile(r"(^|/)([\w.-]*(entrypoint|start|run|boot|launch|serve)[\w.-]*|[\w.-]+\.sh)$", re.I)
+MAX_SCRIPTS = 4
+
+
+def start_scripts(dockerfile_text: str) -> list[str]:
+    """Context paths of the scripts the Dockerfile copies (``*.sh``, ``*entrypoint*``,
+    ``start*``...), which its ENTRYPOINT/CMD or RUN may run: at most ``MAX_SCRIPTS``."""
+    if not dockerfile_text:
+        return []
+    from ..analysis.stages import copy_sources
+    from ..dockerfile import parse
+
+    out: list[str] = []
+    for ins in parse(dockerfile_text).instructions:
+        if ins.keyword not in ("COPY", "ADD") or ins.heredocs:
+            continue
+        frm = ins.flag("from")
+        if frm is not None and frm.value:
+            continue
+        for src in copy_sources(ins):
+            src = src.strip().lstrip("./") if src.startswith("./") else src.strip()
+            if not src or any(c in src for c in "*?[$") or src.startswith(("/", "..")) or "://" in src:
+                continue
+            if _SCRIPT_NAME.search(src) and src not in out:
+                out.append(src)
+    return out[:MAX_SCRIPTS]
+
+
+def read_project(context: BuildContext, dockerfile_text: str = "") -> ProjectFiles:
+    """The manifests, build configs and start scripts of ``context`` (those at its root, and
+    the scripts ``dockerfile_text`` copies), and a listing two levels deep (I/O: call from a
+    front end, not the planner)."""
     if not context.known or context.root is None:
         return ProjectFiles()
     texts: dict[str, str] = {}
-    names = list(WANTED) + [n for n in context.files if n.endswith((".csproj", ".fsproj"))][:4]
-    for name in names:
-        if name not in context.files:
-            continue
-        text = context.read_text(name)
-        if text is not None and len(text) <= MAX_BYTES:
+    for name in list(dict.fromkeys(_wanted(context) + start_scripts(dockerfile_text))):
+        text = read_side_file(context.root, name)
+        if text is not None:
             texts[name] = text
     if "package.json" in texts:
+        # What the shipped JavaScript requires, so the planner keeps a devDependency it needs.
         main = ProjectFiles(texts=texts).package_json().get("main")
         sources = [main] if isinstance(main, str) and main else []
         sources += sorted(n for n in context.files if n.endswith(SOURCE_SUFFIXES))
         for name in list(dict.fromkeys(sources))[:MAX_SOURCES]:
-            text = context.read_text(name.lstrip("./") if name.startswith("./") else name)
+            rel = name[2:] if name.startswith("./") else name
+            text = read_side_file(context.root, rel)
             if text is not None:
                 texts[name] = text
-    return ProjectFiles(context.files, True, texts)
+    return ProjectFiles(context.files, True, texts, list_context(context))
+
+
+SOURCE_SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts")
+MAX_SOURCES = 24  # JavaScript files read to see what the shipped code requires
 
 
 _REQUIRE = re.compile(r"""(?:\brequire\s*\(\s*|\bimport\s*\(\s*|\bfrom\s+|^\s*import\s+)["']([^"'./][^"']*)["']""", re.M)

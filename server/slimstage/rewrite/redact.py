@@ -167,3 +167,57 @@ def redact(doc: Dockerfile) -> Redaction:
 
 
 _GLOBAL_MIN = 8
+
+
+def redact_more(redaction: Redaction, text: str) -> tuple[Redaction, str]:
+    """Mask ``text`` (project facts sent along with the Dockerfile) with the same placeholders.
+
+    Values already masked in the Dockerfile keep their placeholder; tokens, URL
+    credentials, credential assignments (``NAME=value``, ``"name": "value"``) and
+    Authorization headers found in ``text`` get new ones. Returns the extended redaction
+    (whose ``restore`` knows every placeholder) and the masked text.
+    """
+    text = redaction.apply(text)
+    spans: list[tuple[int, int, str]] = []
+    masked: list[str] = []
+    for pattern in _TOKEN_PATTERNS:
+        for m in pattern.finditer(text):
+            spans.append((m.start(), m.end(), m.group(0)))
+            masked.append("a token in a project file")
+    for m in _URL_CREDENTIALS.finditer(text):
+        spans.append((m.start(1), m.end(1), m.group(1)))
+        masked.append("URL credentials in a project file")
+    for rx in (_ASSIGNMENT, _KEY_VALUE):
+        for m in rx.finditer(text):
+            name, value = m.group(1), m.group(2)
+            quoted = value[:1] in "'\"" and len(value) >= 2
+            v = value[1:-1] if quoted else value
+            if _SECRET_NAME.search(name) and _is_maskable(name, v) and not _PLACEHOLDER.fullmatch(v):
+                at = m.start(2) + (1 if quoted else 0)
+                spans.append((at, at + len(v), v))
+                masked.append(f"{name} in a project file")
+    for m in _AUTH_HEADER.finditer(text):
+        spans.append((m.start(1), m.end(1), m.group(1)))
+        masked.append("an Authorization header in a project file")
+    if not spans:
+        return redaction, text
+    numbers = {value: placeholder for placeholder, value in redaction.pairs}
+    for _, _, value in sorted(spans, key=lambda s: (s[0], -len(s[2]))):
+        if value not in numbers:
+            numbers[value] = PLACEHOLDER.format(n=len(numbers) + 1)
+    out = text
+    last = len(text) + 1
+    for start, end, value in sorted(spans, key=lambda s: (s[0], -(s[1] - s[0])), reverse=True):
+        if end > last:
+            continue
+        out = out[:start] + numbers[value] + out[end:]
+        last = start
+    for value in sorted(numbers, key=len, reverse=True):
+        if len(value) >= _GLOBAL_MIN:
+            out = out.replace(value, numbers[value])
+    pairs = tuple((placeholder, value) for value, placeholder in numbers.items())
+    return Redaction(redaction.text, pairs, tuple(dict.fromkeys(redaction.masked + tuple(masked)))), out
+
+
+# `"name": "value"` and `name = "value"` (JSON, TOML, YAML, .properties) in project files.
+_KEY_VALUE = re.compile(r"[\"']?([A-Za-z_][A-Za-z0-9_.-]*)[\"']?\s*[:=]\s*(\"[^\"\n]*\"|'[^'\n]*')")

@@ -20,20 +20,27 @@ def headline(outcome: Outcome) -> str:
         names = ", ".join(s.name for s in outcome.stages) if outcome.stages else ""
         line = f"Converted to a multi-stage build{f' ({names})' if names else ''} with {engine}."
         if outcome.estimate is not None:
-            e = outcome.estimate
-            line += (
-                f" Estimated base image size {e.before_mb:,.0f} MB -> {e.after_mb:,.1f} MB "
-                f"({e.reduction_pct:.0f}% smaller, an estimate)."
-            )
+            line += " " + outcome.estimate.short()
         hardening = [c for c in outcome.changes if c.hardening]
         if hardening:
             line += f" Now runs as {hardening[0].after}, not root."
+        others = [c for c in outcome.changes if not c.hardening]
+        if others:
+            line += f" {len(others)} declared change{'s' if len(others) > 1 else ''} to how it runs."
+        if outcome.warnings:
+            line += f" {len(outcome.warnings)} warning{'s' if len(outcome.warnings) > 1 else ''}: see the details."
         return line
     if isinstance(outcome, Declined):
         first = outcome.reasons[0] if outcome.reasons else "no reason given"
         more = f" (+{len(outcome.reasons) - 1} more)" if len(outcome.reasons) > 1 else ""
         return f"Not converted ({engine}): {first}{more}. The file is unchanged."
     return f"Conversion failed: {outcome.message}"
+
+
+def _declared_words(change, declared: tuple[str, ...]) -> str:
+    from .contract import is_declared
+
+    return next((d for d in declared if is_declared(change, (d,))), "")
 
 
 def _notes_md(notes: tuple[str, ...]) -> list[str]:
@@ -53,15 +60,26 @@ def markdown(outcome: Outcome, title: str = "Convert to multi-stage build") -> s
             out.append("")
         if outcome.summary:
             out += ["## Why", "", outcome.summary, ""]
-        changes = list(outcome.declared_changes) or [c.describe() for c in outcome.changes]
-        if changes:
+        if outcome.warnings:
+            out += ["## Warnings", "", *(f"- {w}" for w in outcome.warnings), ""]
+        if outcome.changes:
+            # Every change slimstage detected, each with the engine's own words when it gave them.
             out += ["## Changes to how the image runs", ""]
-            out += [f"- {c}" for c in changes]
+            for c in outcome.changes:
+                words = _declared_words(c, outcome.declared_changes)
+                out.append(f"- {c.describe()}")
+                if words:
+                    out.append(f"  - declared: {words}")
             out.append("")
+        if outcome.dockerignore is not None:
+            d = outcome.dockerignore
+            verb = "New" if d.create else "Lines added to the existing"
+            out += [f"## {verb} {d.path}", "", "```", d.added.strip("\n"), "```", ""]
         if outcome.notes:
             out += ["## Notes", "", *_notes_md(outcome.notes), ""]
-        out += ["Checked before it was applied: it parses, every stage is named, the runtime contract is kept "
-                "(or the change is named above), and it adds no SLIM1xx/SLIM2xx finding and no remote code.", ""]
+        out += ["Checked before it was applied: it parses, every stage is named, every file it copies is in the build "
+                "context, each change to how the image runs is listed above and was declared, the settings are obeyed "
+                "(or the warnings say why not), and it adds no SLIM1xx/SLIM2xx finding and no remote code.", ""]
     elif isinstance(outcome, Declined):
         out += [f"Not converted ({engine}); the file is unchanged.", "", "## Why", ""]
         out += [f"- {r}" for r in outcome.reasons]

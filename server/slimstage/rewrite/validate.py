@@ -22,7 +22,11 @@ from ..dockerfile import parse
 from ..dockerfile.model import Dockerfile
 from ..lint import LintResult, lint
 from ..settings import Settings
-from .contract import contract_of, diff, is_named
+from ..analysis.dockerignore import Dockerignore
+from ..analysis.ecosystems import package_steps
+from ..analysis.images import is_minimal, parse_ref, scanner_of
+from .contract import Contract, contract_of, diff, is_declared, is_named
+from .project import ProjectFiles
 from .result import ContractChange
 
 GUARDED_PREFIXES = ("SLIM1", "SLIM2")
@@ -139,8 +143,19 @@ def validate(
     context: BuildContext = UNKNOWN,
     explanation: str = "",
     original_result: Optional[LintResult] = None,
+    declared: Optional[tuple[str, ...]] = None,
+    warnings: tuple[str, ...] = (),
+    project: Optional[ProjectFiles] = None,
+    dockerignore_added: str = "",
 ) -> Validation:
-    """Every reason ``candidate_text`` must not replace ``original``; none means it may."""
+    """Every reason ``candidate_text`` must not replace ``original``; none means it may.
+
+    ``declared`` is the answer's list of deliberate contract changes: when given, a
+    detected change is accepted only if an entry declares it (``contract.is_declared``);
+    without it (older callers) the explanation must name it. ``warnings`` are the
+    deviations from the settings the answer declared; ``project`` and
+    ``dockerignore_added`` let the gate check COPY sources against the build context.
+    """
     if not candidate_text.strip():
         return Validation(("the answer is empty: it is not a Dockerfile",), ())
     doc = parse(candidate_text)
@@ -151,14 +166,11 @@ def validate(
     accepted: list[ContractChange] = []
     before, after = contract_of(original), contract_of(doc)
     if before is not None and after is not None:
-        for change in diff(before, after):
-            if change.hardening or is_named(change, explanation):
-                accepted.append(change)
-            else:
-                problems.append(
-                    f"the final stage changes the runtime contract: {change.describe()} "
-                    "(keep it as in the original, or name the deliberate change in the explanation)"
-                )
+        contract_problems, accepted = check_contract(before, after, declared, explanation)
+        problems += contract_problems
+    problems += check_copy_sources(original, doc, context, project, dockerignore_added)
+    problems += check_healthcheck_runs(doc)
+    problems += check_settings(original, doc, settings, warnings)
 
     result = lint(doc, settings, context)
     base_result = original_result or lint(original, settings, context)
@@ -180,3 +192,276 @@ def validate(
 def _where(result: LintResult, v) -> str:
     ins = result.analysis.doc.instruction_at(v.range.start.line)
     return _norm(f"{ins.keyword} {ins.text}") if ins is not None else _norm(v.message)
+
+
+# -- the context-aware checks (each a function of its own) ----------------------------------
+
+
+def check_contract(
+    before: Contract, after: Contract, declared: Optional[tuple[str, ...]], explanation: str = ""
+) -> tuple[list[str], list[ContractChange]]:
+    """Every change to how the final image runs: accepted when declared (or hardening), else a problem.
+
+    All detected changes are returned as accepted or reported; the report lists them all.
+    """
+    problems: list[str] = []
+    accepted: list[ContractChange] = []
+    for change in diff(before, after):
+        ok = change.hardening or (is_declared(change, declared) if declared is not None else is_named(change, explanation))
+        if ok:
+            accepted.append(change)
+        else:
+            problems.append(
+                f"the final stage changes how the container runs: {change.describe()}. Keep it as in the original, "
+                f"or list it in contract_changes as `{_field_word(change)}: <what changed and why>`"
+            )
+    return problems, accepted
+
+
+def _field_word(change: ContractChange) -> str:
+    if change.field == "CMD/ENTRYPOINT":
+        return "CMD"
+    if change.field == "ENV":
+        return "ENV " + (change.before or change.after).split("=", 1)[0]
+    return change.field
+
+
+def _context_sources(doc: Dockerfile) -> list[tuple[int, str]]:
+    """(line, source) of every COPY/ADD from the build context (no --from, no URL, no heredoc)."""
+    out: list[tuple[int, str]] = []
+    for ins in doc.instructions:
+        if ins.keyword not in ("COPY", "ADD") or ins.heredocs:
+            continue
+        frm = ins.flag("from")
+        if frm is not None and frm.value:
+            continue
+        for src in copy_sources(ins):
+            src = src.strip()
+            if not src or "$" in src or _REMOTE.search(src) or re.match(r"^[a-z]+://", src, re.I):
+                continue
+            out.append((ins.start_line + 1, src))
+    return out
+
+
+def _norm_path(src: str) -> str:
+    import posixpath
+
+    p = posixpath.normpath(src.lstrip("/")) if src not in (".", "./", "/") else "."
+    return "." if p in ("", ".") else p
+
+
+def check_copy_sources(
+    original: Dockerfile, doc: Dockerfile, context: BuildContext, project: Optional[ProjectFiles], dockerignore_added: str = ""
+) -> list[str]:
+    """Every COPY/ADD source of the rewrite exists in the build context and is not excluded by
+    .dockerignore (with the proposed lines added). Only checked when the context is known;
+    a source the original copies too is left alone (it may be made before the build)."""
+    if not context.known or project is None or not project.known:
+        return []
+    import fnmatch
+
+    listing = set(project.listing) | set(project.names)
+    entries = {e.rstrip("/") for e in listing if "… (" not in e}
+    truncated = {e.split("… (", 1)[0].rstrip("/") for e in listing if "… (" in e}
+    ignore_text = (context.dockerignore or "") + ("\n" + dockerignore_added if dockerignore_added else "")
+    ignore = Dockerignore.parse(ignore_text) if ignore_text.strip() else None
+    before = {_norm_path(s) for _, s in _context_sources(original)}
+    problems: list[str] = []
+    for line, src in _context_sources(doc):
+        path = _norm_path(src)
+        if path == "." or path in before:
+            continue
+        if ignore is not None and ignore.excludes(path):
+            problems.append(f"line {line}: COPY source `{src}` is excluded by .dockerignore, so the build cannot see it")
+            continue
+        parts = path.split("/")
+        known = True
+        for depth in range(1, len(parts) + 1):
+            prefix = "/".join(parts[:depth])
+            parent = "/".join(parts[: depth - 1])
+            if depth > 2 or (parent and parent in truncated) or (not parent and "" in truncated):
+                break  # deeper than the listing, or the folder was listed only in part
+            if any(ch in prefix.rsplit("/", 1)[-1] for ch in "*?["):
+                found = any(fnmatch.fnmatchcase(e, prefix) for e in entries if e.count("/") == depth - 1)
+            else:
+                found = prefix in entries
+            if not found:
+                known = False
+                break
+        if not known:
+            problems.append(
+                f"line {line}: COPY source `{src}` does not exist in the build context (see the listing in the request)"
+            )
+    return problems
+
+
+_NO_SHELL_HINT = "the image has no shell"
+
+
+def _image_tools(image: str) -> Optional[set[str]]:
+    """The tools a HEALTHCHECK could use on ``image`` (sh, curl, wget), or None when unknown."""
+    image = image.strip()
+    if image.lower() == "scratch":
+        return set()
+    ref = parse_ref(image)
+    tag = ref.tag.lower()
+    if "distroless" in ref.repository:
+        return {"sh", "wget"} if "debug" in tag else set()
+    if "chiseled" in tag:
+        return set()
+    if ref.name in ("alpine", "busybox") or "alpine" in tag:
+        return {"sh", "wget"}
+    if ref.name in ("node", "python", "ruby", "php", "golang", "rust", "buildpack-deps", "gcc") and not ref.registry:
+        return {"sh"} if "slim" in tag else {"sh", "curl", "wget"}
+    if ref.name == "debian" and not ref.registry:
+        return {"sh"}
+    return None
+
+
+def check_healthcheck_runs(doc: Dockerfile) -> list[str]:
+    """The final image's HEALTHCHECK can run on its base: no shell form without a shell, no
+    curl or wget where the image has none (unless the final stage installs it)."""
+    if not doc.stages:
+        return []
+    graph = StageGraph(doc)
+    if graph.target is None:
+        return []
+    chain = []
+    st = doc.stages[graph.target]
+    seen: set[int] = set()
+    while st is not None and st.index not in seen:
+        seen.add(st.index)
+        chain.append(st)
+        st = doc.stages[st.base_stage] if st.base_stage is not None else None
+    health = next((i for s in chain for i in reversed(list(s.find("HEALTHCHECK")))), None)
+    if health is None or not health.args or health.args[0].text.upper() != "CMD":
+        return []
+    tools = _image_tools(chain[-1].base)
+    if tools is None:
+        return []
+    installed = " ".join(i.text for s in chain for i in s.find("RUN"))
+    for tool in ("curl", "wget"):
+        if re.search(rf"\b(apt-get|apt|apk|microdnf|dnf|yum)\b[^&;|]*\b{tool}\b", installed):
+            tools.add(tool)
+    body = health.text.split(None, 1)[1] if len(health.text.split(None, 1)) > 1 else ""
+    shell_form = not body.lstrip().startswith("[")
+    where = f"line {health.start_line + 1}"
+    if shell_form and "sh" not in tools:
+        return [f"{where}: the HEALTHCHECK is in shell form but `{chain[-1].base}` has no shell: use exec form with a program the image has"]
+    for tool in ("curl", "wget"):
+        if re.search(rf"(^|[\s\[\"'/]){tool}\b", body) and tool not in tools:
+            return [f"{where}: the HEALTHCHECK runs {tool}, which `{chain[-1].base}` does not have: use a program the image has (a TCP connect with the runtime, or the app's own check)"]
+    return []
+
+
+_CACHE_TOOLS = frozenset(("npm", "yarn", "pnpm", "bun", "pip", "poetry", "uv", "pipenv", "pdm", "go", "maven", "gradle", "cargo", "dotnet", "composer", "bundler"))
+
+
+def _declares(warnings: tuple[str, ...], *words: str) -> bool:
+    low = " ".join(warnings).lower()
+    return any(w.lower() in low for w in words)
+
+
+def check_settings(original: Dockerfile, doc: Dockerfile, settings: Settings, warnings: tuple[str, ...] = ()) -> list[str]:
+    """The settings are obeyed, or the deviation is declared in the answer's warnings (and shown).
+
+    include_healthcheck, cache mounts for package-manager steps, and the target_base family
+    of the final image (max_stages is a structural check above).
+    """
+    problems: list[str] = []
+    before, after = contract_of(original), contract_of(doc)
+    if before is not None and after is not None:
+        if settings.include_healthcheck and after.ports and not after.healthcheck and not before.healthcheck:
+            if not _declares(warnings, "healthcheck", "health check"):
+                problems.append(
+                    "include_healthcheck is on and the final stage exposes port "
+                    f"{sorted(after.ports)[0]}, but it has no HEALTHCHECK: add one the runtime image can run (exec form), "
+                    "or say in warnings why none can"
+                )
+        if not settings.include_healthcheck and after.healthcheck not in ("", "NONE") and not before.healthcheck:
+            problems.append("include_healthcheck is off, but the rewrite adds a HEALTHCHECK the original does not have: remove it")
+    mounts_wanted = settings.cache_mounts
+    for ins in doc.instructions:
+        if ins.keyword != "RUN":
+            continue
+        steps = [s for s in package_steps(ins) if s.tool in _CACHE_TOOLS and s.kind in ("deps", "prefetch", "build")]
+        if not steps:
+            continue
+        has_cache = any("type=cache" in (f.value or "") for f in ins.flags_named("mount"))
+        if mounts_wanted and not has_cache and not _declares(warnings, "cache mount", "cache_mounts"):
+            problems.append(
+                f"line {ins.start_line + 1}: cache_mounts is on, but `{steps[0].label}` has no "
+                "RUN --mount=type=cache for its package cache (or say in warnings why not)"
+            )
+            break
+        if not mounts_wanted and has_cache:
+            problems.append(f"line {ins.start_line + 1}: cache_mounts is off, but this RUN uses a cache mount: remove it")
+            break
+    problems += check_base_family(doc, settings, warnings)
+    problems += check_scan_runs(doc, settings, warnings)
+    return problems
+
+
+_SCANNER_COMMAND = re.compile(r"(^|[\s;&|(])(trivy|grype)\s")
+
+
+def check_scan_runs(doc: Dockerfile, settings: Settings, warnings: tuple[str, ...] = ()) -> list[str]:
+    """With security_scan on, a scan stage exists and the target needs it (so a plain build
+    runs it: BuildKit skips stages the target does not use); with it off, none is added."""
+    if not doc.stages:
+        return []
+    graph = StageGraph(doc)
+    if graph.target is None:
+        return []
+    scans = [
+        st.index
+        for st in doc.stages
+        if scanner_of(graph.root_image(st.index) or "") or any(_SCANNER_COMMAND.search(i.text) for i in st.find("RUN"))
+    ]
+    if not settings.security_scan:
+        return [f"security_scan is off, but the rewrite adds a scan stage ({doc.stages[scans[0]].name}): remove it"] if scans else []
+    if any(i in graph.needed for i in scans) or _declares(warnings, "security_scan", "scan stage"):
+        return []
+    final = doc.stages[graph.target].name or "the final stage"
+    if scans:
+        return [
+            f"the scan stage {doc.stages[scans[0]].name} is never built: {final} does not use it. End the scan with "
+            f"`touch /scan.ok` and add `COPY --from={doc.stages[scans[0]].name} /scan.ok /.scan.ok` to {final}"
+        ]
+    return ["security_scan is on, but no stage scans what ships (Trivy or Grype) before the final stage"]
+
+
+def _family_ok(image: str, target_base: str) -> bool:
+    ref = parse_ref(image)
+    tag = ref.tag.lower()
+    low = image.strip().lower()
+    if target_base == "distroless":
+        return "distroless" in ref.repository or "chiseled" in tag or low == "scratch" or ref.registry == "cgr.dev"
+    if target_base == "alpine":
+        return "alpine" in tag or ref.name == "alpine" or low == "scratch"
+    if target_base == "slim":
+        return "slim" in tag or "jre" in tag or low == "scratch" or is_minimal(image) or ref.registry == "mcr.microsoft.com"
+    if target_base == "scratch":
+        return low == "scratch" or "distroless" in ref.repository or "chiseled" in tag
+    return True
+
+
+def check_base_family(doc: Dockerfile, settings: Settings, warnings: tuple[str, ...] = ()) -> list[str]:
+    """The final image is in the ``target_base`` family, or the answer's warnings say why not."""
+    if not doc.stages:
+        return []
+    graph = StageGraph(doc)
+    if graph.target is None:
+        return []
+    image = graph.root_image(graph.target)
+    if not image or "$" in image or scanner_of(image):
+        return []
+    if _family_ok(image, settings.target_base):
+        return []
+    ref = parse_ref(image)
+    if _declares(warnings, "target_base", settings.target_base, ref.name, image):
+        return []
+    return [
+        f"the final image `{image}` is not a {settings.target_base} image (the target_base setting): use one, "
+        "or say in warnings why the app cannot run on it"
+    ]

@@ -11,18 +11,32 @@ from .base import Rule, Violation
 
 
 def _example(image: str, port: str) -> str:
-    """A health check the image can run, in words."""
+    """A health check the image can run, in words: a TCP connect to the exposed port.
+
+    No HTTP route is suggested: slimstage does not know which one the application
+    answers (``/health`` may not exist). A connect check only says the port accepts
+    connections; the message says so and asks for the app's own health route if it has one.
+    """
     ref = parse_ref(image)
-    url = f"http://localhost:{port}/health"
+    own = " It only proves the port accepts connections: if the app has a health route or command, check that instead."
     if "alpine" in image or ref.name == "busybox":
-        return f"For example `HEALTHCHECK CMD wget -qO- {url} || exit 1` (busybox wget), with an endpoint your service answers."
+        return f"For example `HEALTHCHECK CMD nc -z 127.0.0.1 {port} || exit 1` (busybox nc, a TCP connect).{own}"
     if is_minimal(image):
-        return "The image has no shell, curl or wget: use a health check the application binary answers, in exec form (`HEALTHCHECK CMD [\"/app\", \"healthcheck\"]`)."
+        return (
+            "The image has no shell, curl or wget: use a health command the application binary itself answers, in exec "
+            "form (`HEALTHCHECK CMD [\"/app\", \"healthcheck\"]` if your app has one)."
+        )
     if ref.name == "node":
-        return f"For example `HEALTHCHECK CMD node -e \"fetch('{url}').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))\"`."
+        return (
+            f"For example `HEALTHCHECK CMD [\"node\", \"-e\", \"require('net').connect({port}, '127.0.0.1')"
+            f".on('connect', () => process.exit(0)).on('error', () => process.exit(1))\"]` (a TCP connect).{own}"
+        )
     if ref.name in ("python", "pypy"):
-        return f"For example `HEALTHCHECK CMD python -c \"import urllib.request; urllib.request.urlopen('{url}')\"`."
-    return f"For example `HEALTHCHECK CMD curl -fsS {url} || exit 1` (if the image has curl), with an endpoint your service answers."
+        return (
+            f"For example `HEALTHCHECK CMD [\"python\", \"-c\", \"import socket; socket.create_connection(('127.0.0.1', {port}), 3)\"]` "
+            f"(a TCP connect).{own}"
+        )
+    return f"For example `HEALTHCHECK CMD bash -c '</dev/tcp/127.0.0.1/{port}' || exit 1` (if the image has bash; a TCP connect).{own}"
 
 
 class MissingHealthcheck(Rule):
@@ -58,6 +72,10 @@ class MissingHealthcheck(Rule):
     HEALTHCHECK --interval=30s --timeout=3s CMD node healthcheck.js || exit 1
     CMD ["node", "server.js"]
     ```
+
+    The suggested check is a TCP connect to the exposed port with a tool the image has
+    (node, python, busybox nc, bash); it never names an HTTP route the application may
+    not have.
 
     ## Fix
     None automatic: the endpoint and the tool that can reach it (curl, wget, the

@@ -304,6 +304,19 @@ def commands_of(f: SourceFacts, *kinds: str) -> list[Cmd]:
     return f.of_kind(*kinds)
 
 
+def _link_scan(stages: list[StageSpec]) -> None:
+    """Make the final stage use the scan stage (its empty marker file), so the build runs it."""
+    from .scan import SCAN_MARKER_LINE
+
+    if len(stages) < 2 or stages[-1].name == "scan" or not any(st.name == "scan" for st in stages[:-1]):
+        return
+    lines = stages[-1].lines
+    if SCAN_MARKER_LINE in lines:
+        return
+    at = next((i for i, ln in enumerate(lines) if ln and ln.startswith("COPY")), len(lines))
+    lines.insert(at, SCAN_MARKER_LINE)
+
+
 def render(plan: Plan, f: SourceFacts) -> str:
     """The plan as Dockerfile text: prelude, then each stage under a comment saying why it exists."""
     out: list[str] = []
@@ -317,6 +330,7 @@ def render(plan: Plan, f: SourceFacts) -> str:
         if out:
             out.append("")
         out += args
+    _link_scan(plan.stages)
     for st in plan.stages:
         if out:
             out.append("")
