@@ -12,6 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Optional
 
+from ..sidefile import read_text
 from .dockerignore import Dockerignore
 
 _MAX_ENTRIES = 2000
@@ -24,6 +25,7 @@ class BuildContext:
     dockerignore: Optional[str]  # the .dockerignore text, None when there is none
     known: bool = True  # False when the folder could not be read (unsaved buffer, no folder)
     dockerignore_path: str = ".dockerignore"  # where the ignore file is (or would go), relative to root
+    unread: tuple[str, ...] = ()  # side files that are there but were refused (a link out, a FIFO, too big), and why
 
     @property
     def has_dockerignore(self) -> bool:
@@ -65,12 +67,19 @@ def read_context(dockerfile: Path, context: str = "") -> BuildContext:
         return UNKNOWN
     ignore = None
     where = ".dockerignore"
+    unread: list[str] = []
     # Docker prefers <Dockerfile>.dockerignore next to the Dockerfile, then .dockerignore at the root.
+    # Either is read only as a regular file inside the context or the Dockerfile's folder (sidefile).
     for candidate in (dockerfile.parent / (dockerfile.name + ".dockerignore"), root / ".dockerignore"):
-        try:
-            ignore = candidate.read_text(encoding="utf-8", errors="replace")
-        except OSError:
+        text, problem = read_text(candidate, within=(root, dockerfile.parent))
+        if text is None and problem is None:
             continue
         where = os.path.relpath(candidate, root).replace(os.sep, "/")
+        if problem:
+            # It is there but refused: say so, and check as if it ignored nothing (not as if it were missing).
+            unread.append(problem)
+            ignore = ""
+        else:
+            ignore = text
         break
-    return BuildContext(root, frozenset(names), ignore, dockerignore_path=where)
+    return BuildContext(root, frozenset(names), ignore, dockerignore_path=where, unread=tuple(unread))

@@ -83,7 +83,7 @@ class Diagnostics:
         state = self.server.state
         while state.pending_problems:
             problem = state.pending_problems.pop(0)
-            self.server.window_show_message(types.ShowMessageParams(types.MessageType.Warning, f"{problem}; using the default"))
+            self.server.window_show_message(types.ShowMessageParams(types.MessageType.Warning, f"{problem}{problem.fallback}"))
         self.server.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=[to_diagnostic(v, uri) for v in result.violations], version=version)
         )

@@ -26,12 +26,12 @@ def _section(value: Any) -> Any:
 
 
 def apply_settings(ls: "SlimstageServer", raw: Any) -> bool:
-    base = settings_mod.Settings()
+    base = ls.state.user_base()  # defaults under the user's own config file
     section = _section(raw) if raw else None
     new, problems = settings_mod.merge(base, section)
     changed = new != ls.state.settings
     for p in ls.state.set_settings(new, problems, dict(section) if isinstance(section, dict) else {}):
-        ls.window_show_message(types.ShowMessageParams(types.MessageType.Warning, f"{p}; using the default"))
+        ls.window_show_message(types.ShowMessageParams(types.MessageType.Warning, f"{p}{p.fallback}"))
     return changed
 
 

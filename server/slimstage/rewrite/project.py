@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from ..analysis.context import BuildContext
+from ..sidefile import read_text
 
 MAX_BYTES = 256 * 1024
 WANTED = (
@@ -70,10 +71,8 @@ def read_project(context: BuildContext) -> ProjectFiles:
     for name in names:
         if name not in context.files:
             continue
-        path = context.root / name
-        try:
-            if path.is_file() and path.stat().st_size <= MAX_BYTES:
-                texts[name] = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
+        # Only a regular file inside the context, under the cap (a link out, a FIFO or a huge file is skipped).
+        text, _problem = read_text(context.root / name, within=(context.root,), max_bytes=MAX_BYTES)
+        if text is not None:
+            texts[name] = text
     return ProjectFiles(context.files, True, texts)
