@@ -417,7 +417,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         return args.func(args)
     except UsageError as exc:
-        print(f"slimstage: {exc}", file=sys.stderr)
+        from .echo import scrub
+
+        print(scrub(f"slimstage: {exc}"), file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130

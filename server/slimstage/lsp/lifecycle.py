@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 
 from .. import settings as settings_mod
+from ..echo import scrub
 from . import features
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ async def pull_configuration(ls: "SlimstageServer") -> None:
             types.ConfigurationParams(items=[types.ConfigurationItem(section="slimstage")])
         )
     except Exception as exc:  # a client that fails the request keeps the settings it gave
-        ls.window_log_message(types.LogMessageParams(types.MessageType.Warning, f"slimstage: workspace/configuration failed: {exc}"))
+        ls.window_log_message(types.LogMessageParams(types.MessageType.Warning, scrub(f"slimstage: workspace/configuration failed: {exc}")))
         return
     if values and values[0]:
         if apply_settings(ls, values[0]):
