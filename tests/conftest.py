@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # server or CLI process the tests start (several checkouts can be tested side by side).
 sys.path.insert(0, str(ROOT / "server"))
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "server"), os.environ.get("PYTHONPATH")]))
+# The user's own slimstage config (~/.config/slimstage/config.toml) must not steer the tests:
+# point every process at an empty config folder (a test that wants one sets its own).
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="slimstage-test-config-")
 FIXTURES = ROOT / "tests" / "fixtures"
 CORPUS = ROOT.parent / "shared" / "corpus"
 EXAMPLES = ROOT / "examples"

@@ -64,6 +64,7 @@ def discover(paths: Sequence[str], errors: list[str]) -> list[Path]:
 def read_file(path: Path) -> tuple[Optional[str], Optional[str]]:
     """(text, problem). Never blocks on FIFOs or devices, never raises."""
     from .dockerfile.parse import decode
+    from .sidefile import read_bytes
 
     try:
         st = path.stat()
@@ -72,9 +73,11 @@ def read_file(path: Path) -> tuple[Optional[str], Optional[str]]:
             return None, f"{path}: {kind}, not checked"
         if st.st_size > MAX_BYTES:
             return None, f"{path}: {st.st_size // (1024 * 1024)} MB is larger than the {MAX_BYTES // (1024 * 1024)} MB slimstage reads"
-        data = path.read_bytes()
     except OSError as exc:
         return None, f"{path}: cannot read: {exc.strerror or exc}"
+    data, problem = read_bytes(path, max_bytes=MAX_BYTES)  # the one reader: non-blocking, fstat-checked, capped
+    if data is None:
+        return None, (problem or f"{path}: cannot read").replace("; not read", "")
     text, note = decode(data)
     return text, (f"{path}: {note}" if note else None)
 
@@ -100,10 +103,17 @@ def context_of(path: Path, settings: Settings):
     key = (resolved.parent, settings.context)
     per_file_ignore = resolved.parent / (resolved.name + ".dockerignore")
     if per_file_ignore.exists():
-        return read_context(resolved, settings.context)
+        return _said(read_context(resolved, settings.context))
     ctx = _CONTEXTS.get(key)
     if ctx is None:
-        ctx = _CONTEXTS[key] = read_context(resolved, settings.context)
+        ctx = _CONTEXTS[key] = _said(read_context(resolved, settings.context))
+    return ctx
+
+
+def _said(ctx):
+    """Say which side files of a context were refused (a link out, a FIFO, too big), once per read."""
+    for note in ctx.unread:
+        print(f"slimstage: {note}", file=sys.stderr)
     return ctx
 
 
@@ -432,7 +442,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         return args.func(args)
     except UsageError as exc:
-        print(f"slimstage: {exc}", file=sys.stderr)
+        from .echo import scrub
+
+        print(scrub(f"slimstage: {exc}"), file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130

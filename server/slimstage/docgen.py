@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from .rules.base import all_rules
-from .settings import camel, schema
+from .settings import USER_ONLY, camel, schema
 
 
 def rule_pages() -> dict[str, str]:
@@ -69,12 +69,41 @@ def configuration_page() -> str:
         "",
         "Generated from `server/slimstage/settings.py` by `python -m slimstage.docgen docs`; do not edit by hand.",
         "",
-        "Settings are read, later sources winning, from: the defaults; `[tool.slimstage]` in the nearest",
-        "`pyproject.toml` or the whole of a `.slimstage.toml` (searched from the Dockerfile's folder upwards);",
-        "the editor (LSP `initializationOptions` and the `slimstage` section of `workspace/configuration`);",
-        "command-line flags (`--select`, `--ignore`, `--target`, `--set KEY=VALUE`).",
+        "Settings are read, later sources winning, from: the defaults; your own config file",
+        "`$XDG_CONFIG_HOME/slimstage/config.toml` (by default `~/.config/slimstage/config.toml`; on Windows",
+        "`%APPDATA%\\slimstage\\config.toml`); the project's `[tool.slimstage]` in the nearest `pyproject.toml` or",
+        "the whole of a `.slimstage.toml` (searched from the Dockerfile's folder upwards); the editor (LSP",
+        "`initializationOptions` and the `slimstage` section of `workspace/configuration`); command-line flags",
+        "(`--select`, `--ignore`, `--target`, `--set KEY=VALUE`).",
         "Keys may be written in snake_case (files, CLI) or camelCase (editors). An invalid value is reported",
         "once and its default stands in.",
+        "",
+        "## Settings only you can set",
+        "",
+        "Where the Claude API key is sent and which environment variable holds it ("
+        + ", ".join(f"`{k}`" for k in sorted(USER_ONLY))
+        + ") are taken only from you: your config file above, your editor's user settings (the VS Code",
+        "extension sends only the user value of these, never a workspace's `.vscode/settings.json`, which is a",
+        "file in the project), `--set` on the command line, and the environment (`ANTHROPIC_API_KEY`,",
+        "`ANTHROPIC_BASE_URL`). A project's `.slimstage.toml` or `[tool.slimstage]` that sets one is ignored,",
+        "with a message saying so: a cloned repository must not be able to send your key, or the value of any",
+        "other variable, to a host it names. `claude.api_key_env` must be a variable name; a value that is not",
+        "(a key pasted in by mistake) is refused without being printed, and no message ever shows the key or",
+        "the user:password part of `claude.base_url`.",
+        "",
+        "A project file's `context` must stay inside the project (the folder holding the config file, links",
+        "resolved); one that points elsewhere is ignored with a message, so a repository cannot make slimstage",
+        "list or read another of your folders. Set such a context in your own settings or with `--set`.",
+        "",
+        "Example `~/.config/slimstage/config.toml`:",
+        "",
+        "```toml",
+        "[claude]",
+        'base_url = "https://llm-gateway.example.com"',
+        'api_key_env = "GATEWAY_KEY"',
+        "```",
+        "",
+        "## Every setting",
         "",
         "| key (file / CLI) | editor key | type | default | what it does |",
         "| --- | --- | --- | --- | --- |",
@@ -87,7 +116,7 @@ def configuration_page() -> str:
         lines.append(f"| `{key}` | `{editor}` | {row['type']} | `{default}` | {doc} |")
     lines += [
         "",
-        "Example `.slimstage.toml`:",
+        "Example project `.slimstage.toml`:",
         "",
         "```toml",
         'target_base = "alpine"',

@@ -1,9 +1,15 @@
 """One typed Settings object shared by the config file, the CLI and the language server.
 
-Sources, later ones winning: defaults, ``[tool.slimstage]`` in ``pyproject.toml`` or
-``.slimstage.toml``, LSP initializationOptions / workspace configuration, CLI flags.
-Keys may be written in snake_case or camelCase. An invalid value is reported once and
-the default stands in; the rest of the settings still apply.
+Sources, later ones winning: defaults, the user's own config file
+(``$XDG_CONFIG_HOME/slimstage/config.toml``), the project's ``[tool.slimstage]`` in
+``pyproject.toml`` or ``.slimstage.toml``, LSP initializationOptions / workspace
+configuration, CLI flags. Keys may be written in snake_case or camelCase. An invalid value
+is reported once and the default stands in; the rest of the settings still apply.
+
+Settings marked ``user_only`` (where the Claude API key is sent, which variable holds it)
+are never taken from a project file: a cloned repository must not be able to send the
+user's key, or any other variable's value, to a host it names. A project file that sets
+one is reported and the user's value (or the default) stands.
 """
 
 from __future__ import annotations
@@ -42,11 +48,11 @@ class ClaudeSettings:
     model: str = "claude-sonnet-4-6"
     """The Claude model that rewrites Dockerfiles."""
 
-    api_key_env: str = "ANTHROPIC_API_KEY"
-    """Environment variable holding the API key (the key itself never goes in settings)."""
+    api_key_env: str = field(default="ANTHROPIC_API_KEY", metadata={"user_only": True})
+    """Environment variable holding the API key (the key itself never goes in settings). User settings only: ignored in project files."""
 
-    base_url: str = ""
-    """Messages API base URL; empty means the SDK default (or ANTHROPIC_BASE_URL)."""
+    base_url: str = field(default="", metadata={"user_only": True})
+    """Messages API base URL; empty means the SDK default (or ANTHROPIC_BASE_URL). User settings only: ignored in project files."""
 
     timeout: float = 240.0
     """Seconds to wait for one Claude reply (one HTTP request). The default fits a reply of the default max_tokens (8192 tokens at about 40 tokens a second, plus the request); raise it with max_tokens."""
@@ -106,9 +112,31 @@ class Settings:
 class SettingsProblem:
     key: str
     message: str
+    fallback: str = "; using the default"  # what the editor message adds (the value that stands instead)
 
     def __str__(self) -> str:
-        return f"slimstage setting '{self.key}': {self.message}"
+        from .echo import scrub  # a value quoted back never shows URL credentials
+
+        if not self.key:  # not about one setting (a side file that was not read)
+            return scrub(f"slimstage: {self.message}")
+        return scrub(f"slimstage setting '{self.key}': {self.message}")
+
+
+def _user_only_keys() -> frozenset[str]:
+    out: set[str] = set()
+
+    def walk(cls: type, prefix: str) -> None:
+        for f in dataclasses.fields(cls):
+            if f.metadata.get("user_only"):
+                out.add(prefix + f.name)
+            if isinstance(f.type, str) and f.type in ("RuleSettings", "ClaudeSettings"):
+                walk(globals()[f.type], prefix + f.name + ".")
+
+    walk(Settings, "")
+    return frozenset(out)
+
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}\Z")
 
 
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
@@ -153,6 +181,10 @@ def _coerce(value: Any, default: Any, name: str, path: str, problems: list[Setti
         if not isinstance(value, str):
             problems.append(SettingsProblem(path, f"expected a string, got {value!r}"))
             return default
+        if name == "api_key_env" and value and not _ENV_NAME.match(value):
+            # Most likely the key itself pasted in: say so without printing it.
+            problems.append(SettingsProblem(path, "expected the NAME of an environment variable (letters, digits, _), not its value; the value given is not shown"))
+            return default
         choices = _choices(name)
         if choices and value not in choices:
             problems.append(SettingsProblem(path, f"expected one of {', '.join(choices)}, got {value!r}"))
@@ -177,7 +209,7 @@ def _coerce(value: Any, default: Any, name: str, path: str, problems: list[Setti
     return value  # pragma: no cover - every field type is handled above
 
 
-def _merge(base: Any, overrides: Mapping[str, Any], problems: list[SettingsProblem], prefix: str = "") -> Any:
+def _merge(base: Any, overrides: Mapping[str, Any], problems: list[SettingsProblem], prefix: str = "", project: str = "") -> Any:
     names = {f.name: f for f in dataclasses.fields(base)}
     changes: dict[str, Any] = {}
     for raw_key, value in overrides.items():
@@ -189,64 +221,153 @@ def _merge(base: Any, overrides: Mapping[str, Any], problems: list[SettingsProbl
             continue
         if value is None:
             continue
+        if project and prefix + name in USER_ONLY:
+            problems.append(SettingsProblem(prefix + name, ignored_in_project(project), "; your own setting (or the default) is used"))
+            continue
+        if project and dataclasses.is_dataclass(getattr(base, name)) and isinstance(value, Mapping):
+            changes[name] = _merge(getattr(base, name), value, problems, prefix + name + ".", project)
+            continue
         changes[name] = _coerce(value, getattr(base, name), name, prefix + name, problems)
     return dataclasses.replace(base, **changes) if changes else base
 
 
-def merge(base: Settings, overrides: Mapping[str, Any] | None) -> tuple[Settings, list[SettingsProblem]]:
-    """Return ``base`` updated with ``overrides`` (snake or camel case), and what was wrong."""
+def ignored_in_project(source: str) -> str:
+    return (
+        f"set in the project file {source} and ignored: where the Claude API key is sent and which "
+        f"variable holds it are taken only from your own settings ({user_config_hint()}, editor user "
+        "settings, --set, the environment), never from files in a project"
+    )
+
+
+def merge(base: Settings, overrides: Mapping[str, Any] | None, *, project: str = "") -> tuple[Settings, list[SettingsProblem]]:
+    """Return ``base`` updated with ``overrides`` (snake or camel case), and what was wrong.
+
+    ``project``: the path of the project file ``overrides`` came from. Its user-only
+    settings (``USER_ONLY``) are then ignored, each with a problem saying so.
+    """
     problems: list[SettingsProblem] = []
     if not overrides:
         return base, problems
     if not isinstance(overrides, Mapping):
         return base, [SettingsProblem("slimstage", f"expected an object, got {type(overrides).__name__}")]
-    return _merge(base, overrides, problems), problems
+    return _merge(base, overrides, problems, project=project), problems
+
+
+def user_config_path() -> Path | None:
+    """The user's own config file: ``$XDG_CONFIG_HOME/slimstage/config.toml`` (default
+    ``~/.config``; ``%APPDATA%`` on Windows). None when there is no home to look in."""
+    xdg = os.environ.get("XDG_CONFIG_HOME", "")
+    if xdg and os.path.isabs(xdg):
+        return Path(xdg) / "slimstage" / "config.toml"
+    if os.name == "nt" and os.environ.get("APPDATA"):
+        return Path(os.environ["APPDATA"]) / "slimstage" / "config.toml"
+    try:
+        return Path.home() / ".config" / "slimstage" / "config.toml"
+    except (RuntimeError, KeyError):
+        return None
+
+
+def user_config_hint() -> str:
+    return "~/.config/slimstage/config.toml" if os.name != "nt" else "%APPDATA%\\slimstage\\config.toml"
+
+
+def load_user() -> tuple[Settings, list[SettingsProblem]]:
+    """Defaults, then the user's own config file (every setting may be set there)."""
+    path = user_config_path()
+    if path is None:
+        return Settings(), []
+    table, problems = load_file(path, within=None)
+    settings, more = merge(Settings(), table)
+    return settings, problems + more
+
+
+def user_config_stamp() -> tuple:
+    """Changes when the user's config file does (for caches)."""
+    path = user_config_path()
+    try:
+        st = os.stat(path) if path is not None else None
+    except OSError:
+        st = None
+    return (str(path), st.st_mtime_ns, st.st_size) if st is not None else (str(path), None, None)
 
 
 def find_config(start: Path) -> Path | None:
     """The nearest ``.slimstage.toml``, or ``pyproject.toml`` with a ``[tool.slimstage]`` table."""
+    from .sidefile import exists, read_text
+
     start = start if start.is_dir() else start.parent
     for folder in (start, *start.parents):
         candidate = folder / ".slimstage.toml"
-        if candidate.is_file():
-            return candidate
+        if exists(candidate):
+            return candidate  # load_file says so if it is not a regular file inside its folder
         pyproject = folder / "pyproject.toml"
-        if pyproject.is_file():
-            try:
-                if "[tool.slimstage" in pyproject.read_text(encoding="utf-8", errors="replace"):
-                    return pyproject
-            except OSError:
-                return None
+        if exists(pyproject):
+            text, _problem = read_text(pyproject, within=(folder,))
+            if text is not None and "[tool.slimstage" in text:
+                return pyproject
     return None
 
 
-def load_file(path: Path) -> tuple[dict[str, Any], list[SettingsProblem]]:
-    """The slimstage table of a config file: the whole file for .slimstage.toml."""
+def load_file(path: Path, within: Any = ()) -> tuple[dict[str, Any], list[SettingsProblem]]:
+    """The slimstage table of a config file: the whole file for .slimstage.toml.
+
+    Read through ``sidefile``: a regular file of at most 1 MB, inside ``within`` (by
+    default its own folder, so a project's config cannot be a link to a file elsewhere;
+    None for the user's own config file).
+    """
+    from .sidefile import read_bytes
+
     try:
         import tomllib
     except ModuleNotFoundError:  # pragma: no cover - Python 3.10
         import tomli as tomllib  # type: ignore[no-redef]
+    data_bytes, problem = read_bytes(path, within=(path.parent,) if within == () else within)
+    if data_bytes is None:
+        return {}, ([SettingsProblem(str(path), problem.replace("; not read", "") + ": not used")] if problem else [])
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        data = tomllib.loads(data_bytes.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         return {}, [SettingsProblem(str(path), f"cannot be read: {exc}")]
     if path.name == "pyproject.toml":
-        data = data.get("tool", {}).get("slimstage", {})
-    return data, []
+        tool = data.get("tool", {})
+        data = tool.get("slimstage", {}) if isinstance(tool, dict) else {}
+    return (data if isinstance(data, dict) else {}), []
 
 
 def load(start: Path | None = None, overrides: Mapping[str, Any] | None = None) -> tuple[Settings, list[SettingsProblem]]:
-    """Defaults, then the config file found from ``start``, then ``overrides``."""
-    settings, problems = Settings(), []
+    """Defaults, the user's config file, the project config file found from ``start`` (without
+    its user-only settings), then ``overrides`` (the user's: editor settings, CLI flags)."""
+    settings, problems = load_user()
     if start is not None:
         config = find_config(start)
         if config is not None:
             table, file_problems = load_file(config)
             problems += file_problems
-            settings, more = merge(settings, table)
+            before = settings
+            settings, more = merge(settings, table, project=str(config))
+            settings = confine_context(settings, before, start, config, more)
             problems += more
     settings, more = merge(settings, overrides)
     return settings, problems + more
+
+
+def confine_context(settings: Settings, before: Settings, start: Path, config: Path, problems: list[SettingsProblem]) -> Settings:
+    """A project file's ``context`` must stay inside the project (the config file's folder):
+    otherwise a repository could make slimstage list and read another folder of the user's
+    (``context = "/home/me/.ssh"``). Reported and dropped; the user's own value stands."""
+    if settings.context == before.context or not settings.context:
+        return settings
+    folder = start if start.is_dir() else start.parent
+    root = os.path.realpath(config.parent)
+    target = os.path.realpath(folder / settings.context)
+    if target == root or target.startswith(root.rstrip(os.sep) + os.sep):
+        return settings
+    problems.append(SettingsProblem("context", f"set in the project file {config} to a folder outside the project; ignored (set it in your own settings or with --set)", "; the Dockerfile's folder is used"))
+    return dataclasses.replace(settings, context=before.context)
+
+
+USER_ONLY: frozenset[str] = _user_only_keys()
+"""Dotted keys that only the user may set (never a project file): where the key goes, and which variable holds it."""
 
 
 def api_key(settings: Settings) -> str | None:
@@ -288,6 +409,7 @@ def schema() -> list[dict[str, Any]]:
                     "default": value,
                     "choices": list(_choices(f.name) or []),
                     "doc": doc.get(f.name, ""),
+                    "user_only": bool(f.metadata.get("user_only")),
                 }
             )
 

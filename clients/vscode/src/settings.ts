@@ -2,6 +2,11 @@
  * The server's settings as VS Code holds them. Only values someone set (user, workspace
  * or folder settings) are sent, as one nested camelCase object: an unset setting must
  * not hide what the project's `.slimstage.toml` or `[tool.slimstage]` says.
+ *
+ * Settings whose scope is `machine` or `application` in package.json (where the API key is
+ * sent, which variable holds it) are taken from the user's settings only: a workspace's
+ * `.vscode/settings.json` is a file in the project, and a cloned project must not choose
+ * where the user's key goes. This holds in trusted workspaces too.
  */
 import * as vscode from 'vscode';
 
@@ -15,8 +20,11 @@ const RESTART_KEYS = ['interpreter', 'importStrategy', 'claude.apiKeyEnv'];
 
 export type ServerSettings = Record<string, unknown>;
 
+/** package.json scopes whose settings only the user sets (never a workspace). */
+const USER_ONLY_SCOPES = ['machine', 'application'];
+
 interface Manifest {
-    contributes?: { configuration?: { properties?: Record<string, unknown> } };
+    contributes?: { configuration?: { properties?: Record<string, { scope?: string } | unknown> } };
     capabilities?: { untrustedWorkspaces?: { restrictedConfigurations?: string[] } };
 }
 
@@ -24,10 +32,18 @@ interface Manifest {
 export class SettingKeys {
     /** Dotted keys below `slimstage.` that the server reads, e.g. `claude.baseUrl`. */
     readonly server: string[];
+    /** Dotted keys only the user may set (scope `machine` or `application`). */
+    readonly userOnly: Set<string>;
     private readonly restricted: Set<string>;
 
     constructor(manifest: Manifest) {
-        const ids = Object.keys(manifest.contributes?.configuration?.properties ?? {});
+        const properties = manifest.contributes?.configuration?.properties ?? {};
+        const ids = Object.keys(properties);
+        this.userOnly = new Set(
+            ids
+                .filter((id) => USER_ONLY_SCOPES.includes(String((properties[id] as { scope?: string })?.scope ?? '')))
+                .map((id) => id.slice(SECTION.length + 1)),
+        );
         this.server = ids
             .filter((id) => id.startsWith(`${SECTION}.`))
             .map((id) => id.slice(SECTION.length + 1))
@@ -41,8 +57,10 @@ export class SettingKeys {
         const out: ServerSettings = {};
         for (const key of this.server) {
             const inspected = configuration.inspect(key);
-            // Untrusted workspaces must not choose where the key goes: only user values count.
-            const workspaceCounts = vscode.workspace.isTrusted || !this.restricted.has(`${SECTION}.${key}`);
+            // No workspace chooses where the key goes (user-only keys), and an untrusted one
+            // chooses none of the restricted settings: only user values count for those.
+            const workspaceCounts =
+                !this.userOnly.has(key) && (vscode.workspace.isTrusted || !this.restricted.has(`${SECTION}.${key}`));
             const value = workspaceCounts
                 ? inspected?.workspaceFolderValue ?? inspected?.workspaceValue ?? inspected?.globalValue
                 : inspected?.globalValue;
@@ -65,8 +83,9 @@ function setPath(target: ServerSettings, parts: string[], value: unknown): void 
 
 /** The environment variable the server reads the Claude API key from. */
 export function apiKeyEnvName(folder: vscode.WorkspaceFolder | undefined): string {
-    const name = vscode.workspace.getConfiguration(SECTION, folder).get<string>('claude.apiKeyEnv', '');
-    return name.trim() || 'ANTHROPIC_API_KEY';
+    // The user's own value only: a workspace must not pick the variable the stored key goes in.
+    const name = vscode.workspace.getConfiguration(SECTION, folder).inspect<string>('claude.apiKeyEnv')?.globalValue ?? '';
+    return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name.trim()) ? name.trim() : 'ANTHROPIC_API_KEY';
 }
 
 /**

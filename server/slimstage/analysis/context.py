@@ -7,12 +7,12 @@ only look at the resulting frozen value.
 from __future__ import annotations
 
 import os
-import stat
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Optional
 
+from ..sidefile import read_text
 from .dockerignore import Dockerignore
 
 _MAX_ENTRIES = 2000
@@ -27,6 +27,7 @@ class BuildContext:
     known: bool = True  # False when the folder could not be read (unsaved buffer, no folder)
     dockerignore_path: str = ".dockerignore"  # where the ignore file is (or would go), relative to root
     _texts: dict = field(default_factory=dict, hash=False, compare=False, repr=False)  # side files read so far
+    unread: tuple[str, ...] = ()  # side files that are there but were refused (a link out, a FIFO, too big), and why
 
     @property
     def has_dockerignore(self) -> bool:
@@ -69,28 +70,14 @@ UNKNOWN = BuildContext(None, frozenset(), None, known=False)
 
 
 def _read_side_file(root: Path, name: str) -> Optional[str]:
+    """Through the one safe reader (``slimstage.sidefile``): a regular file inside the
+    context, at most ``MAX_SIDE_FILE`` bytes, never a FIFO or a link leading out."""
     parts = name.replace("\\", "/").split("/")
     if not name or name.startswith("/") or any(p in ("", "..") for p in parts if p != "."):
         return None
     path = root.joinpath(*[p for p in parts if p != "."])
-    try:
-        real_root = os.path.realpath(root)
-        real = os.path.realpath(path)
-        if os.path.commonpath([real_root, real]) != real_root:
-            return None  # a symlink out of the context
-        fd = os.open(real, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
-        try:
-            st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_SIDE_FILE:
-                return None
-            data = os.read(fd, MAX_SIDE_FILE + 1)
-        finally:
-            os.close(fd)
-    except (OSError, ValueError):
-        return None
-    if len(data) > MAX_SIDE_FILE:
-        return None
-    return data.decode("utf-8", errors="replace")
+    text, _problem = read_text(path, within=(root,), max_bytes=MAX_SIDE_FILE)
+    return text
 
 
 def read_context(dockerfile: Path, context: str = "") -> BuildContext:
@@ -107,12 +94,19 @@ def read_context(dockerfile: Path, context: str = "") -> BuildContext:
         return UNKNOWN
     ignore = None
     where = ".dockerignore"
+    unread: list[str] = []
     # Docker prefers <Dockerfile>.dockerignore next to the Dockerfile, then .dockerignore at the root.
+    # Either is read only as a regular file inside the context or the Dockerfile's folder (sidefile).
     for candidate in (dockerfile.parent / (dockerfile.name + ".dockerignore"), root / ".dockerignore"):
-        try:
-            ignore = candidate.read_text(encoding="utf-8", errors="replace")
-        except OSError:
+        text, problem = read_text(candidate, within=(root, dockerfile.parent))
+        if text is None and problem is None:
             continue
         where = os.path.relpath(candidate, root).replace(os.sep, "/")
+        if problem:
+            # It is there but refused: say so, and check as if it ignored nothing (not as if it were missing).
+            unread.append(problem)
+            ignore = ""
+        else:
+            ignore = text
         break
-    return BuildContext(root, frozenset(names), ignore, dockerignore_path=where)
+    return BuildContext(root, frozenset(names), ignore, dockerignore_path=where, unread=tuple(unread))

@@ -15,6 +15,7 @@ from lsprotocol import types
 
 from ..dockerfile.model import Pos, Range, utf16_len
 from ..rules.base import Fix, Violation, docs_url
+from ..sidefile import read_text
 
 SEVERITY = {
     "error": types.DiagnosticSeverity.Error,
@@ -127,9 +128,8 @@ def fix_to_workspace_edit(
                 )
             )
         else:
-            try:
-                existing = target.read_text(encoding="utf-8", errors="replace")
-            except OSError:
+            existing, _problem = read_text(target, within=(context_root,))
+            if existing is None:  # missing, or refused (a link out of the context, a FIFO, too big)
                 return None
             end = end_of(existing)
             prefix = "" if existing.endswith("\n") or not existing else "\n"

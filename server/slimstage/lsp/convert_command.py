@@ -23,6 +23,7 @@ from lsprotocol import types
 
 from .. import settings as settings_mod
 from .checks import Abandoned, in_daemon_thread
+from ..echo import scrub
 from .convert import end_of
 
 if TYPE_CHECKING:
@@ -166,12 +167,20 @@ def _append(d: Any) -> types.TextEdit:
     return types.TextEdit(types.Range(at, at), d.text[len(existing):])
 
 
+def _secrets(ls: "SlimstageServer") -> tuple:
+    """Values no message may hold: the API key of every settings in use."""
+    try:
+        return (settings_mod.api_key(ls.state.settings),)
+    except Exception:
+        return ()
+
+
 def _say(ls: "SlimstageServer", kind: types.MessageType, message: str) -> None:
-    ls.window_show_message(types.ShowMessageParams(type=kind, message=f"slimstage: {message}"))
+    ls.window_show_message(types.ShowMessageParams(type=kind, message=scrub(f"slimstage: {message}", _secrets(ls))))
 
 
 def _log(ls: "SlimstageServer", text: str) -> None:
-    ls.window_log_message(types.LogMessageParams(type=types.MessageType.Info, message=text))
+    ls.window_log_message(types.LogMessageParams(type=types.MessageType.Info, message=scrub(text, _secrets(ls))))
 
 
 class Conversions:
@@ -372,4 +381,6 @@ def register(server: "SlimstageServer") -> None:
         except ValueError as exc:
             _say(ls, types.MessageType.Error, str(exc))
             return {"status": "failed", "message": str(exc)}
-        return await run_conversion(ls, target)
+        result = await run_conversion(ls, target)
+        # The answer goes to the client too: no key, no URL credentials in it.
+        return {k: scrub(v, _secrets(ls)) if isinstance(v, str) else v for k, v in result.items()}

@@ -121,7 +121,7 @@ class Diagnostics:
         state = self.server.state
         while state.pending_problems:
             problem = state.pending_problems.pop(0)
-            self.server.window_show_message(types.ShowMessageParams(types.MessageType.Warning, f"{problem}; using the default"))
+            self.server.window_show_message(types.ShowMessageParams(types.MessageType.Warning, f"{problem}{problem.fallback}"))
         if isinstance(result, Abandoned):
             self._abandoned[uri] = (version, text, result.budget)
             diagnostics = [abandoned_diagnostic(result.budget)]

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 
 from .. import settings as settings_mod
+from ..echo import scrub
 from . import features
 
 if TYPE_CHECKING:
@@ -26,12 +27,12 @@ def _section(value: Any) -> Any:
 
 
 def apply_settings(ls: "SlimstageServer", raw: Any) -> bool:
-    base = settings_mod.Settings()
+    base = ls.state.user_base()  # defaults under the user's own config file
     section = _section(raw) if raw else None
     new, problems = settings_mod.merge(base, section)
     changed = new != ls.state.settings
     for p in ls.state.set_settings(new, problems, dict(section) if isinstance(section, dict) else {}):
-        ls.window_show_message(types.ShowMessageParams(types.MessageType.Warning, f"{p}; using the default"))
+        ls.window_show_message(types.ShowMessageParams(types.MessageType.Warning, f"{p}{p.fallback}"))
     return changed
 
 
@@ -44,7 +45,7 @@ async def pull_configuration(ls: "SlimstageServer") -> None:
             types.ConfigurationParams(items=[types.ConfigurationItem(section="slimstage")])
         )
     except Exception as exc:  # a client that fails the request keeps the settings it gave
-        ls.window_log_message(types.LogMessageParams(types.MessageType.Warning, f"slimstage: workspace/configuration failed: {exc}"))
+        ls.window_log_message(types.LogMessageParams(types.MessageType.Warning, scrub(f"slimstage: workspace/configuration failed: {exc}")))
         return
     if values and values[0]:
         if apply_settings(ls, values[0]):

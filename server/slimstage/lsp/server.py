@@ -68,8 +68,10 @@ class SlimstageServer(LanguageServer):
         if source is FeatureRequestError:
             log.debug("request failed: %r", error)
             return
-        log.error("slimstage internal error (%s): %r", getattr(source, "__name__", source), error)
-        print(f"slimstage: internal error: {error!r}", file=sys.stderr)
+        from ..echo import scrub
+
+        log.error("%s", scrub(f"slimstage internal error ({getattr(source, '__name__', source)}): {error!r}"))
+        print(scrub(f"slimstage: internal error: {error!r}"), file=sys.stderr)
 
 
     # -- transport ----------------------------------------------------------------------

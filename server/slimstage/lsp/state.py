@@ -18,7 +18,7 @@ from typing import Optional
 from ..analysis.context import UNKNOWN, BuildContext, read_context
 from ..dockerfile import parse
 from ..lint import LintResult, lint
-from ..settings import Settings, SettingsProblem, find_config, load_file, merge
+from ..settings import Settings, SettingsProblem, confine_context, find_config, load_file, load_user, merge, user_config_stamp
 from .convert import uri_to_path
 
 MAX_DOCUMENT_CHARS = 16 * 1024 * 1024
@@ -48,6 +48,7 @@ class State:
         self.client_raw: dict = {}  # what the editor set, layered over config files
         self._file_settings: dict[tuple, Settings] = {}
         self.pending_problems: list[SettingsProblem] = []  # from config files, shown by the LSP layer
+        self._user: Optional[tuple[tuple, Settings]] = None  # (stamp, defaults + the user's config file)
 
     def set_settings(self, settings: Settings, problems: list[SettingsProblem], raw: Optional[dict] = None) -> list[SettingsProblem]:
         """Adopt new editor settings; return the problems not shown to the user before."""
@@ -63,19 +64,30 @@ class State:
         self.shown_problems.update(str(p) for p in fresh)
         return fresh
 
+    def user_base(self) -> Settings:
+        """Defaults under the user's own config file (re-read when it changes)."""
+        stamp = user_config_stamp()
+        if self._user is None or self._user[0] != stamp:
+            settings, problems = load_user()
+            self.pending_problems += self._fresh(problems)
+            self._user = (stamp, settings)
+        return self._user[1]
+
     def settings_for(self, uri: str) -> Settings:
-        """Settings for one document: defaults, its folder's config file, then the editor's."""
+        """Settings for one document: defaults, the user's config file, its folder's config file
+        (without user-only settings), then the editor's."""
         path = uri_to_path(uri)
         if path is None:
             return self.settings
         config = find_config(path.parent)
         if config is None:
             return self.settings
-        key = (config, _mtime(config), self.generation)
+        key = (config, _mtime(config), self.generation, user_config_stamp())
         found = self._file_settings.get(key)
         if found is None:
             table, problems = load_file(config)
-            found, more = merge(Settings(), table)
+            found, more = merge(self.user_base(), table, project=str(config))
+            found = confine_context(found, self.user_base(), path, config, more)
             found, client_problems = merge(found, self.client_raw)
             self.pending_problems += self._fresh(problems + more)
             self._file_settings = {k: v for k, v in self._file_settings.items() if k[0] != config}
@@ -94,6 +106,7 @@ class State:
             return cached[1]
         ctx = read_context(path, context)
         self._contexts[root] = (stamp, ctx)
+        self.pending_problems += self._fresh([SettingsProblem("", p, "") for p in ctx.unread])
         return ctx
 
     def result(self, uri: str, text: str, version: Optional[int]) -> LintResult:

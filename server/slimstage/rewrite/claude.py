@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from ..echo import display_url, scrub
 from ..settings import Settings
 from .prompt import TOOL_NAME, retry_message, system_prompt, tool
 from .result import Proposal, StageNote
@@ -123,8 +124,15 @@ def _client(sdk: Any, config: ClaudeConfig) -> Any:
 
 
 def explain_error(sdk: Any, exc: BaseException, config: ClaudeConfig) -> ClaudeError:
-    """A clear, key-free message for anything the SDK raised."""
-    where = config.base_url or "the Anthropic API"
+    """A clear message for anything the SDK raised, with no key and no URL credentials in it."""
+    error = _explain_error(sdk, exc, config)
+    error.message = scrub(error.message, (config.api_key,))
+    error.args = (error.message,)
+    return error
+
+
+def _explain_error(sdk: Any, exc: BaseException, config: ClaudeConfig) -> ClaudeError:
+    where = display_url(config.base_url) if config.base_url else "the Anthropic API"
     tries = f"after {config.max_retries + 1} attempts" if config.max_retries else "(claude.maxRetries is 0)"
     if isinstance(exc, RetryAfterTooLong):
         what = "is rate limiting requests" if exc.status == 429 else "is overloaded"

@@ -1,9 +1,11 @@
 """``slimstage convert PATH [--engine auto|claude|offline] [--write | --diff]``.
 
 The new Dockerfile goes to stdout (or a unified diff with ``--diff``; ``--write`` replaces
-the file atomically, and only with a validated result, and writes a proposed .dockerignore
-beside it in the build context; without ``--write`` the proposal is shown in the
-explanation); the explanation goes to stderr.
+the file atomically, and only with a validated result: through a symlink to the file it
+points to, keeping its mode, never a read-only file, never a file that changed while the
+conversion ran; a proposed .dockerignore is written beside it in the build context;
+without ``--write`` the proposal is shown in the explanation); the explanation goes to
+stderr. Nothing printed holds the API key or URL credentials.
 Exit 0 converted, 3 declined (with why), 2 errors, each as one clear line, never a
 traceback. The API key is read from the environment variable the settings name.
 """
@@ -14,27 +16,61 @@ import argparse
 import asyncio
 import difflib
 import os
+import stat
 import sys
 import tempfile
 from pathlib import Path
 
 from .. import settings as settings_mod
+from ..echo import scrub
+from ..sidefile import read_bytes
 from ..cli import EXIT_DECLINED, EXIT_ERROR, EXIT_OK, UsageError, read_file, settings_from_args
 from .conversion import Job, choose_engine, convert
 from .report import plain
 from .result import Converted, Declined, Failed
 
 
+def _say(message: str, secrets: tuple = ()) -> None:
+    """One line to stderr, with no key and no URL credentials in it."""
+    print(scrub(message, secrets), file=sys.stderr)
+
+
 def _progress(quiet: bool):
     def report(message: str) -> None:
         if not quiet:
-            print(f"slimstage: {message}", file=sys.stderr)
+            _say(f"slimstage: {message}")
 
     return report
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text``: a temp file in the same folder, then a rename."""
+class NotWritten(Exception):
+    """``--write`` refused: one line saying why; the file is left as it is."""
+
+
+def writable_target(path: Path) -> Path:
+    """The file ``--write`` replaces: ``path``, or the file a symlink points to (the link stays a link).
+
+    Refused: a target that is not a regular file, and a read-only one (its mode has no write
+    bit, or this user may not write it): slimstage does not override a file's protection.
+    """
+    target = Path(os.path.realpath(path))
+    try:
+        st = os.stat(target)
+    except OSError as exc:
+        raise NotWritten(f"cannot write {path}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise NotWritten(f"cannot write {path}: not a regular file")
+    if not st.st_mode & 0o222 or not os.access(target, os.W_OK):
+        raise NotWritten(f"{path} is read-only; not written (make it writable, or use --diff or stdout)")
+    return target
+
+
+def write_atomically(path: Path, text: str, expected: bytes | None = None) -> None:
+    """Replace ``path`` with ``text``: a temp file in the same folder (same mode), then a rename.
+
+    ``expected``: the bytes the conversion started from; when the file no longer holds
+    exactly them (someone edited it meanwhile), ``NotWritten`` and nothing is replaced.
+    """
     folder = path.parent
     mode = None
     try:
@@ -49,6 +85,10 @@ def write_atomically(path: Path, text: str) -> None:
             os.fsync(fh.fileno())
         if mode is not None:
             os.chmod(tmp, mode)
+        if expected is not None:
+            current, _problem = read_bytes(path, max_bytes=max(len(expected), 1) * 2 + 1024)
+            if current != expected:
+                raise NotWritten(f"{path} changed since it was read (edited while converting); not written: convert it again")
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -82,46 +122,62 @@ def run_convert(args: argparse.Namespace) -> int:
     if text is None or problem:
         # Text that did not decode cleanly would not be written back byte for byte: refuse.
         raise UsageError((problem or f"{path}: cannot read") + ("; not converted" if text is not None else ""))
+    original = text.encode("utf-8")  # decoded cleanly, so these are the file's bytes
+    target = None
+    if args.write:
+        try:
+            target = writable_target(path)  # before anything is sent anywhere
+        except NotWritten as exc:
+            _say(f"slimstage: {exc}")
+            return EXIT_ERROR
     settings = settings_from_args(args, path)
     api_key = settings_mod.api_key(settings)
+    secrets = (api_key,)
     requested = getattr(args, "engine", None)
     if requested == "claude" and not api_key:
         env = settings.claude.api_key_env or "ANTHROPIC_API_KEY"
         raise UsageError(f"--engine claude needs an API key in the {env} environment variable (or use --engine offline)")
     engine, notes = choose_engine(settings, api_key, requested)
     context = read_context(path.resolve(), settings.context)
+    for note in context.unread:
+        _say(f"slimstage: {note}", secrets)
     job = Job(text, settings, engine, context, read_project(context, text), api_key if engine == "claude" else None, notes)
     quiet = not sys.stderr.isatty()
     try:
         outcome = asyncio.run(convert(job, _progress(quiet)))
     except KeyboardInterrupt:
-        print("slimstage: conversion cancelled; nothing was changed", file=sys.stderr)
+        _say("slimstage: conversion cancelled; nothing was changed")
         return 130
     except Exception as exc:  # never a traceback: say what broke in one line
-        print(f"slimstage: conversion failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        _say(f"slimstage: conversion failed: {type(exc).__name__}: {exc}", secrets)
         return EXIT_ERROR
 
     if isinstance(outcome, Failed):
-        print(f"slimstage: {outcome.message}", file=sys.stderr)
+        _say(f"slimstage: {outcome.message}", secrets)
         for note in outcome.notes:
-            print(f"slimstage: {note}", file=sys.stderr)
+            _say(f"slimstage: {note}", secrets)
         return EXIT_ERROR
     if isinstance(outcome, Declined):
         engine = "Claude" if outcome.engine == "claude" else "the offline planner"
-        print(f"slimstage: not converted with {engine}; the file is unchanged:", file=sys.stderr)
+        _say(f"slimstage: not converted with {engine}; the file is unchanged:")
         for reason in outcome.reasons:
-            print(f"  - {reason}", file=sys.stderr)
+            _say(f"  - {reason}", secrets)
         for note in outcome.notes:
-            print(f"slimstage: {note}", file=sys.stderr)
+            _say(f"slimstage: {note}", secrets)
         return EXIT_DECLINED
     assert isinstance(outcome, Converted)
     if args.write:
+        assert target is not None
         try:
-            write_atomically(path, outcome.text)
-        except OSError as exc:
-            print(f"slimstage: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
+            writable_target(path)  # still writable, still the same file behind the link
+            write_atomically(target, outcome.text, expected=original)
+        except NotWritten as exc:
+            _say(f"slimstage: {exc}")
             return EXIT_ERROR
-        print(f"slimstage: wrote {path}", file=sys.stderr)
+        except OSError as exc:
+            _say(f"slimstage: cannot write {path}: {exc.strerror or exc}")
+            return EXIT_ERROR
+        _say(f"slimstage: wrote {target} (through the link {path})" if path.is_symlink() else f"slimstage: wrote {path}")
         code = write_dockerignore(outcome, context)
         if code:
             return code
@@ -136,5 +192,5 @@ def run_convert(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(outcome.text)
     sys.stdout.flush()
-    print(plain(outcome).rstrip(), file=sys.stderr)
+    _say(plain(outcome).rstrip(), secrets)
     return EXIT_OK

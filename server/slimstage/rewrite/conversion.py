@@ -24,7 +24,7 @@ from .estimate import estimate
 from .project import ProjectFiles
 from .redact import Redaction, redact, redact_more
 from .result import Converted, Declined, DockerignoreEdit, Failed, Outcome, Proposal, StageNote
-from .validate import validate
+from .validate import misplaced_placeholders, validate
 
 Progress = Callable[[str], None]
 MAX_SEND_CHARS = 256 * 1024
@@ -208,6 +208,8 @@ async def _with_claude(job: Job, original: Dockerfile, baseline: LintResult, pro
                 reply = await session.ask()
                 if reply.proposal is None:
                     problems = ["the answer held no Dockerfile: call the tool with the complete Dockerfile"]
+                elif redaction.pairs and (moved := misplaced_placeholders(redaction.text, reply.proposal.dockerfile)):
+                    problems = moved  # a secret moved somewhere new: refuse, restore nothing
                 else:
                     proposal = _restore(reply.proposal, redaction)
                     text = annotate(proposal.dockerfile, proposal.stages)

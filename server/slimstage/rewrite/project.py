@@ -13,12 +13,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
 from ..analysis.context import BuildContext
+from ..sidefile import read_text
 
 MAX_BYTES = 256 * 1024
 MAX_LISTED = 200  # entries of the context listing
@@ -79,30 +79,11 @@ def from_context(context: BuildContext, texts: Optional[dict[str, str]] = None) 
 
 
 def read_side_file(root: Path, rel: str, limit: int = MAX_BYTES) -> Optional[str]:
-    """The one way a side file of the build context is read (manifests, configs, scripts).
-
-    Only a regular file that resolves inside the context (a symlink may not lead out),
-    at most ``limit`` bytes; a FIFO, device or folder is never opened for reading.
-    None for anything else.
-    """
-    try:
-        base = os.path.realpath(root)
-        real = os.path.realpath(os.path.join(base, rel))
-        if os.path.commonpath([base, real]) != base or real == base:
-            return None
-        st = os.stat(real)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
-            return None
-        fd = os.open(real, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
-        with os.fdopen(fd, "rb") as fh:
-            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-                return None
-            data = fh.read(limit + 1)
-    except (OSError, ValueError):
-        return None
-    if len(data) > limit:
-        return None
-    return data.decode("utf-8", errors="replace")
+    """A side file of the build context (manifests, configs, scripts), through the one safe
+    reader (``slimstage.sidefile``): only a regular file inside the context, at most
+    ``limit`` bytes; never a FIFO, a device, or a link leading out. None for anything else."""
+    text, _problem = read_text(Path(root) / rel, within=(root,), max_bytes=limit)
+    return text
 
 
 def list_context(context: BuildContext, levels: int = 2, limit: int = MAX_LISTED) -> tuple[str, ...]:

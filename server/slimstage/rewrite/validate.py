@@ -5,8 +5,11 @@ same parser as everything else; has at least two stages, all named, no more than
 ``max_stages``; every ``COPY --from`` / ``--mount=from`` names an earlier stage or an
 image; its final stage keeps the original's runtime contract (or the explanation names
 each deliberate change; a root image made non-root is accepted and always reported); it
-introduces no SLIM1xx/SLIM2xx finding; and it adds no download piped into a shell and
-no remote ADD, so instructions hidden in a file cannot smuggle code into the build.
+introduces no SLIM1xx/SLIM2xx finding; and it adds no download piped into a shell, no
+download saved and run later (``curl -o f URL && sh f``), and no remote ADD, so
+instructions hidden in a file cannot smuggle code into the build. Before any of this, the
+answer's secret placeholders must stand only where they stood in the masked original
+(``misplaced_placeholders``): otherwise nothing is restored.
 """
 
 from __future__ import annotations
@@ -70,9 +73,99 @@ def _finding_keys(result: LintResult) -> dict[tuple[str, str], int]:
     return out
 
 
-def remote_code(doc: Dockerfile) -> set[str]:
-    """Downloads piped into an interpreter, and ADDs of remote sources, as normalized text."""
+_INTERPRETER = re.compile(r"^(?:(?:ba|da|z|k|a|fi|tc|c)?sh|python[\d.]*|pypy[\d.]*|perl[\d.]*|ruby[\d.]*|node|nodejs|bun|deno|php[\d.]*|pwsh|powershell|source|\.|java|lua[\d.]*|Rscript|tclsh)$")
+_DOWNLOADERS = frozenset(("curl", "wget", "fetch", "aria2c", "http", "https"))
+
+
+def _basename(path: str) -> str:
+    return path.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0].split("#", 1)[0]
+
+
+def _downloaded(words: tuple[str, ...]) -> list[str]:
+    """File names a curl/wget/fetch/aria2c command writes what it downloads to."""
+    name = _basename(words[0]) if words else ""
+    if name not in _DOWNLOADERS:
+        return []
+    out: list[str] = []
+    urls = [w for w in words[1:] if "://" in w]
+    remote_name = name == "wget"  # wget saves under the URL's name unless told otherwise
+    i = 1
+    while i < len(words):
+        w = words[i]
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        if w in ("-o", "--output", "-O", "--output-document", "--out") and not (name == "curl" and w == "-O"):
+            if name == "wget" and w == "-o":  # wget -o is the log file
+                i += 2
+                continue
+            out.append(nxt)
+            remote_name = False
+            i += 2
+            continue
+        if w.startswith(("--output=", "--output-document=", "--out=", "-o=")):
+            out.append(w.split("=", 1)[1])
+            remote_name = False
+        elif name == "curl" and w in ("-O", "--remote-name", "--remote-name-all"):
+            remote_name = True
+        elif w.startswith("-") and not w.startswith("--") and len(w) > 2:
+            letters = w[1:]
+            flag = "O" if name == "wget" else "o"
+            if letters.endswith(flag) and letters[:-1].isalpha():  # -fsSLo FILE, -qO FILE
+                out.append(nxt)
+                remote_name = False
+                i += 2
+                continue
+            if name == "curl" and "O" in letters and letters.isalpha():  # -fsSLO
+                remote_name = True
+            elif letters[0] == flag and not letters.isalpha():  # -ofile
+                out.append(letters[1:])
+                remote_name = False
+        i += 1
+    if remote_name:
+        out += [_basename(u) for u in urls]
+    return [p for p in out if p and p != "-" and p != "/dev/null"]
+
+
+def _runs(words: tuple[str, ...], downloads: set[str]) -> Optional[str]:
+    """The downloaded file ``words`` runs: as the program, or as an interpreter's script."""
+    if not words:
+        return None
+    program = _basename(words[0])
+    if program in downloads and ("/" in words[0] or program == words[0]) and words[0] not in ("sh", "bash"):
+        return program
+    if _INTERPRETER.match(program):
+        for w in words[1:]:
+            if w.startswith("-"):
+                if w in ("-c", "-e", "-m", "--eval"):  # inline code / a module: not a file
+                    return None
+                continue
+            name = _basename(w)
+            return name if name in downloads else None
+    return None
+
+
+def downloads_executed(doc: Dockerfile) -> set[str]:
+    """Files downloaded by one RUN command and run by a later one (``curl -o f URL && sh f``,
+    ``wget -O x URL; chmod +x x; ./x``, ``python get-pip.py`` after fetching it, ``CMD ["./x"]``):
+    remote code as much as a download piped into a shell. Matched by file name, across RUNs."""
+    downloads: set[str] = set()
     found: set[str] = set()
+    for ins in doc.instructions:
+        if ins.keyword == "RUN":
+            for cmd in split_commands(ins):
+                ran = _runs(cmd.words, downloads)
+                if ran:
+                    found.add(f"RUN downloads {ran}, then runs it")
+                downloads.update(_basename(p) for p in _downloaded(cmd.words))
+        elif ins.keyword in ("CMD", "ENTRYPOINT") and downloads:
+            ran = _runs(tuple(w.text for w in ins.args), downloads)
+            if ran:
+                found.add(f"{ins.keyword} runs {ran}, downloaded by a RUN")
+    return found
+
+
+def remote_code(doc: Dockerfile) -> set[str]:
+    """Downloads piped into an interpreter or saved and run later, and ADDs of remote sources, as normalized text."""
+    found: set[str] = downloads_executed(doc)
     for ins in doc.instructions:
         if ins.keyword == "RUN":
             texts = [ins.text] + [h.body for h in ins.heredocs]
@@ -88,6 +181,86 @@ def remote_code(doc: Dockerfile) -> set[str]:
                 if _REMOTE.search(src.strip()):
                     found.add("ADD " + src.strip())
     return found
+
+
+_SECRET_PLACEHOLDER = re.compile(r"SLIMSTAGE_SECRET_\d+")
+_NON_SPACE = re.compile(r"\S+")
+
+
+def placeholder_slots(text: str) -> dict[str, set[tuple[str, ...]]]:
+    """Where each ``SLIMSTAGE_SECRET_<n>`` stands in ``text``: the instruction kind and what it
+    is the value of. For ARG/ENV/LABEL the variable's name; elsewhere the shell word around it
+    (placeholders shown as ``*``: ``https://*@git.example.com/app.git``, ``-p*``, ``TOKEN=*``),
+    or, for a bare word, the word before it (``password *`` in a .netrc heredoc). Anything
+    outside an instruction (a comment...) is the slot ``("elsewhere",)``. Linear in ``text``."""
+    doc = parse(text)
+    slots: dict[str, set[tuple[str, ...]]] = {}
+    counted: dict[str, int] = {}
+
+    def put(placeholder: str, slot: tuple[str, ...]) -> None:
+        slots.setdefault(placeholder, set()).add(slot)
+        counted[placeholder] = counted.get(placeholder, 0) + 1
+
+    for ins in doc.instructions:
+        kw = ins.keyword
+        if kw in ("ARG", "ENV", "LABEL"):
+            words = [w.text for w in ins.args]
+            legacy = kw == "ENV" and bool(words) and "=" not in words[0]
+            for i, w in enumerate(words):
+                key = (words[0] if i else "") if legacy else (w.split("=", 1)[0] if "=" in w else "")
+                for m in _SECRET_PLACEHOLDER.finditer(w):
+                    put(m.group(0), (kw, "value of", key) if key and not _SECRET_PLACEHOLDER.search(key) else (kw, "name"))
+            continue
+        for source in [ins.text] + [h.body for h in ins.heredocs]:
+            previous = ""
+            for m in _NON_SPACE.finditer(source):
+                word = m.group(0)
+                if "SLIMSTAGE_SECRET_" in word:
+                    shape = _SECRET_PLACEHOLDER.sub("*", word).strip("'\"")
+                    for p in _SECRET_PLACEHOLDER.finditer(word):
+                        put(p.group(0), (kw, "after", previous) if shape == "*" else (kw, "in", shape))
+                previous = word.strip("'\"")
+    for m in _SECRET_PLACEHOLDER.finditer(text):
+        counted[m.group(0)] = counted.get(m.group(0), 0) - 1
+    for placeholder, left in counted.items():
+        if left < 0:  # occurrences no instruction accounts for
+            slots.setdefault(placeholder, set()).add(("elsewhere",))
+    return slots
+
+
+def _slot_text(slot: tuple[str, ...]) -> str:
+    if slot[0] == "elsewhere":
+        return "a comment or other text outside any instruction"
+    kw, how = slot[0], slot[1]
+    if how == "value of":
+        return f"the value of {kw} {slot[2]}"
+    if how == "name":
+        return f"a name in {kw}"
+    if how == "after":
+        return f"a {kw} word after `{slot[2][:40]}`"
+    return f"`{slot[2][:60]}` in {kw}"
+
+
+def misplaced_placeholders(masked_original: str, answer: str) -> list[str]:
+    """Placeholders the answer puts anywhere but where they were in the (masked) original.
+
+    A secret goes back only into a slot it came from (same instruction kind, same variable
+    or same shell word): moved into a URL, a LABEL, another variable or a new command, it
+    would be restored there, so the answer is refused and nothing is restored."""
+    before = placeholder_slots(masked_original)
+    problems: list[str] = []
+    for placeholder, slots in sorted(placeholder_slots(answer).items()):
+        allowed = before.get(placeholder)
+        if allowed is None:
+            problems.append(f"it contains {placeholder}, which stands for no value in the request")
+            continue
+        moved = sorted(slots - allowed)
+        if moved:
+            problems.append(
+                f"it puts {placeholder} in {', '.join(_slot_text(s) for s in moved[:3])}; a withheld value may only stay "
+                f"where it was ({', '.join(_slot_text(s) for s in sorted(allowed)[:3])})"
+            )
+    return problems
 
 
 def _structure(doc: Dockerfile, settings: Settings) -> list[str]:
@@ -184,7 +357,11 @@ def validate(
             problems.append(f"it introduces {code} at `{where[:80]}`: {message}")
 
     for item in sorted(remote_code(doc) - remote_code(original)):
-        kind = "a remote ADD" if item.startswith("ADD ") else "a download piped into an interpreter"
+        kind = (
+            "a remote ADD" if item.startswith("ADD ")
+            else "a download that is run afterwards" if " downloads " in item or "downloaded by" in item
+            else "a download piped into an interpreter"
+        )
         problems.append(f"it adds {kind} that the original does not have: `{item[:100]}`")
     return Validation(tuple(problems), tuple(accepted), doc, result)
 
