@@ -5,7 +5,7 @@ instruction starts at column 0 with one space after the keyword, continuation li
 indented by ``indent`` spaces, trailing whitespace is removed (after a line-continuation
 escape as well), whitespace-only lines become empty and, when ``split_and_chains`` is on,
 every ``&&`` of a shell-form RUN that has a command after it on the same line ends that
-line (``cmd1 && \\`` / ``    cmd2``).
+line (``cmd1 && \\`` / ``    cmd2``; a line that starts with ``&&`` keeps it there).
 
 What never changes: parser directives (``# syntax=``, ``# escape=``, ``# check=``), comment
 text, heredoc bodies and terminators (not even trailing whitespace), JSON-form arguments,
@@ -28,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator, Optional
 
+from ..dockerfile.model import utf16_len
 from ..dockerfile.parse import KEYWORDS, parse
 
 _WS = " \t\v\f\r"
@@ -40,6 +41,15 @@ _SPACE = " \t\n\v\f\r\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2
 class FormatOptions:
     indent: int = 4
     split_and_chains: bool = False
+
+
+MAX_INDENT = 16  # a larger setting is clamped: a typo must not write megabytes of spaces
+
+
+def options_from(settings) -> FormatOptions:
+    """The formatting options of a ``Settings`` (its ``format`` group)."""
+    fmt = settings.format
+    return FormatOptions(indent=max(0, min(int(fmt.indent), MAX_INDENT)), split_and_chains=bool(fmt.split_and_chains))
 
 
 @dataclass(frozen=True)
@@ -131,7 +141,8 @@ class _Shell:
                     and text.startswith("&&", i)
                     and not text.startswith("&&&", i)
                 ):
-                    if text[i + 2 :].strip(_WS):
+                    # a line may lead with ``&&`` (that style is one command per line already)
+                    if text[i + 2 :].strip(_WS) and text[start:i].strip(_WS):
                         splits.append(i + 2)
                     i += 2
                     self.sep = False
@@ -288,10 +299,14 @@ def _split_lines(text: str) -> tuple[str, list[str], list[str]]:
     return bom, lines, ends
 
 
-def line_edits(text: str, options: FormatOptions = FormatOptions(), first: int = 0, last: Optional[int] = None) -> list[LineEdit]:
-    """The changes that format ``text``, limited to instructions and lines touching ``first`` .. ``last``."""
+def line_edits(text: str, options: FormatOptions = FormatOptions(), first: int = 0, last: Optional[int] = None, doc=None) -> list[LineEdit]:
+    """The changes that format ``text``, limited to instructions and lines touching ``first`` .. ``last``.
+
+    ``doc`` is the parsed model of ``text`` when the caller has it (else it is parsed here).
+    """
     bom, lines, _ = _split_lines(text)
-    doc = parse(text)
+    if doc is None or doc.text != text[len(bom) :]:
+        doc = parse(text)
     if last is None:
         last = len(lines)
     escape = doc.escape
@@ -319,6 +334,26 @@ def line_edits(text: str, options: FormatOptions = FormatOptions(), first: int =
             edits.append(LineEdit(k, k, (stripped,)))
     edits.sort(key=lambda e: e.start)
     return edits
+
+
+@dataclass(frozen=True)
+class TextEdit:
+    """Replace from (line, 0) to (end_line, end_character) by ``new_text``; columns in UTF-16 units."""
+
+    line: int
+    end_line: int
+    end_character: int
+    new_text: str
+
+
+def text_edits(text: str, options: FormatOptions = FormatOptions(), first: int = 0, last: Optional[int] = None, doc=None) -> list[TextEdit]:
+    """``line_edits`` as text replacements, new lines ending as the file's lines end."""
+    _, lines, ends = _split_lines(text)
+    newline = next((e for e in ends if e), "\n")
+    return [
+        TextEdit(e.start, e.end, utf16_len(lines[e.end]), newline.join(e.lines))
+        for e in line_edits(text, options, first, last, doc)
+    ]
 
 
 def apply(text: str, edits: list[LineEdit]) -> str:
@@ -358,7 +393,7 @@ def newline_indent(text: str, line: int, options: FormatOptions = FormatOptions(
     doc = parse(text)
     above = line - 1
     for ins, pieces, _end in _blocks(lines, doc):
-        if not pieces[0].line <= above <= pieces[-1].line + 1:
+        if not pieces[0].line <= above <= pieces[-1].line:
             continue
         _analyse(ins, pieces, doc.escape, FormatOptions(options.indent, False))
         ended = [p for p in pieces if p.kind in ("first", "cont") and p.line <= above]

@@ -24,7 +24,7 @@ from pygls.workspace import TextDocument
 
 from .. import __version__
 from ..lint import LintResult
-from . import code_actions, diagnostics, features, lifecycle
+from . import code_actions, diagnostics, features, formatting, lifecycle
 from .diagnostics import Diagnostics
 from .protocol import SlimstageProtocol
 from .state import State
@@ -138,6 +138,7 @@ def create_server() -> SlimstageServer:
     diagnostics.register(server)  # textDocument/diagnostic (pull)
     code_actions.register(server)  # quick fixes, fix all, convert to multi-stage
     features.register(server)  # stage intelligence: hover, symbols, navigation, lenses...
+    formatting.register(server)  # formatting, rangeFormatting, onTypeFormatting (editor/formatting.py)
     return server
 
 
