@@ -24,7 +24,7 @@ from pygls.workspace import TextDocument
 
 from .. import __version__
 from ..lint import LintResult
-from . import code_actions, diagnostics, features, formatting, lifecycle
+from . import code_actions, diagnostics, features, formatting, lifecycle, semantic_tokens
 from .diagnostics import Diagnostics
 from .protocol import SlimstageProtocol
 from .state import State
@@ -139,6 +139,7 @@ def create_server() -> SlimstageServer:
     code_actions.register(server)  # quick fixes, fix all, convert to multi-stage
     features.register(server)  # stage intelligence: hover, symbols, navigation, lenses...
     formatting.register(server)  # formatting, rangeFormatting, onTypeFormatting (editor/formatting.py)
+    semantic_tokens.register(server)  # semanticTokens/full and /full/delta (editor/semantic_tokens.py)
     return server
 
 
