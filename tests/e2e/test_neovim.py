@@ -238,3 +238,30 @@ def test_neovim_exits_cleanly(neovim: NeovimRun) -> None:
     assert not neovim.results.get("watchdog"), neovim.explain("watchdog")
     assert "error" not in neovim.results, neovim.results.get("error")
     assert neovim.returncode == 0, neovim.explain("exit")
+
+
+def test_formatting_in_neovim(neovim: NeovimRun) -> None:
+    """The editor's own format command (vim.lsp.buf.formatting_sync / format) lays out the buffer."""
+    neovim.check("format")
+    after = neovim.results["text_after_format"]
+    assert not any(line != line.rstrip() for line in after.split("\n"))
+
+
+def test_semantic_tokens_in_neovim(neovim: NeovimRun) -> None:
+    """Tokens decoded with the legend Neovim received: keywords, stage definitions and references."""
+    neovim.check("semantic_tokens")
+    tokens = neovim.results["semantic_tokens"]
+    lines = neovim.results["semantic_lines"]
+    by_line: dict[int, list[tuple[str, str, list[str]]]] = {}
+    for t in tokens:
+        by_line.setdefault(t["line"], []).append((t["text"], t["type"], t["modifiers"] or []))
+    for n, line in enumerate(lines):
+        word = line.split(" ", 1)[0]
+        if word in ("FROM", "RUN", "COPY", "WORKDIR", "CMD", "ENV", "EXPOSE", "USER"):
+            assert (word, "keyword", []) == by_line[n][0], (n, line, by_line.get(n))
+        if word == "FROM" and " AS " in line:
+            name = line.rsplit(" AS ", 1)[1].strip()
+            assert (name, "class", ["declaration"]) in by_line[n], (line, by_line[n])
+        if word == "COPY" and "--from=" in line:
+            ref = line.split("--from=", 1)[1].split()[0]
+            assert (ref, "class", []) in by_line[n], (line, by_line[n])
