@@ -2,7 +2,8 @@
 
 What changes: instruction keywords are upper-cased (``ONBUILD``'s trigger too), the
 instruction starts at column 0 with one space after the keyword, continuation lines are
-indented by ``indent`` spaces, trailing whitespace is removed (after a line-continuation
+indented by ``indent`` spaces (the shallowest one; deeper lines keep their extra depth, so
+nested ``if``/``fi`` blocks stay nested, tabs counted as ``indent`` columns), trailing whitespace is removed (after a line-continuation
 escape as well), whitespace-only lines become empty and, when ``split_and_chains`` is on,
 every ``&&`` of a shell-form RUN that has a command after it on the same line ends that
 line (``cmd1 && \\`` / ``    cmd2``; a line that starts with ``&&`` keeps it there).
@@ -25,6 +26,7 @@ idempotent: ``format(format(x)) == format(x)``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterator, Optional
 
@@ -90,6 +92,9 @@ def _is_comment(raw: str) -> bool:
     return raw.lstrip(_SPACE).startswith("#")
 
 
+_SHELL_SPECIAL = re.compile(r"['\"`\\\\()#&]")
+
+
 class _Shell:
     """Quote, escape and nesting state across the pieces of one joined line."""
 
@@ -102,6 +107,10 @@ class _Shell:
         self.sep = True  # the last character seen was an unquoted, unescaped separator
 
     def feed(self, text: str, start: int, want_splits: bool) -> list[int]:
+        if not (self.quote or self.escaped) and not _SHELL_SPECIAL.search(text, start):
+            if len(text) > start:  # plain words and blanks: only the last character matters
+                self.sep = text[-1] in _WS
+            return []
         splits: list[int] = []
         i, n = start, len(text)
         while i < n:
@@ -241,6 +250,19 @@ def _render(ins, pieces: list[_Piece], escape: str, options: FormatOptions) -> l
     out: list[str] = []
     pad = " " * options.indent
     keep = escape != "\\" or not _reindentable(ins)
+    tab = options.indent or 4
+
+    def lead_of(p: _Piece) -> str:
+        return p.raw[: len(p.raw) - len(p.raw.lstrip(_LINE_WS))]
+
+    def movable(p: _Piece) -> bool:
+        lead_ws = lead_of(p)
+        return not (keep or p.in_quote or p.escaped or not (lead_ws or p.boundary) or (not p.boundary and options.indent == 0))
+
+    # The shallowest continuation line moves to ``indent``; deeper ones keep their extra depth
+    # (nested ``if``/``fi`` blocks stay nested), tabs counted as ``indent`` columns.
+    widths = [len(lead_of(p).expandtabs(tab)) for p in pieces if p.kind == "cont" and movable(p)]
+    base = min(widths) if widths else 0
 
     for p in pieces:
         if p.kind == "comment":
@@ -254,12 +276,9 @@ def _render(ins, pieces: list[_Piece], escape: str, options: FormatOptions) -> l
             segments = [head] + _segments(p.text, p.splits)[1:]
             lead = ""
         else:
-            lead_ws = p.raw[: len(p.raw) - len(p.raw.lstrip(_LINE_WS))]
+            lead_ws = lead_of(p)
             content = p.text[len(lead_ws) :]
-            if keep or p.in_quote or p.escaped or not (lead_ws or p.boundary) or (not p.boundary and options.indent == 0):
-                lead = lead_ws
-            else:
-                lead = pad
+            lead = pad + " " * (len(lead_ws.expandtabs(tab)) - base) if movable(p) else lead_ws
             segments = [content[: p.splits[0] - len(lead_ws)]] + _segments(p.text, p.splits)[1:] if p.splits else [content]
         for j, seg in enumerate(segments):
             last = j == len(segments) - 1
