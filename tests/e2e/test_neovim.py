@@ -209,6 +209,9 @@ def test_quick_fix_moves_install_behind_manifest_copy(neovim: NeovimRun) -> None
     copies_before = [line for line in lines[:install] if line.startswith("COPY")]
     assert copies_before and "COPY . ." not in copies_before, neovim.explain("quickfix")
     assert "SLIM101" not in neovim.results["codes_after_fix"]
+    # Neovim declares codeAction.resolveSupport for `edit`: the fix is listed without its edit
+    # and resolved when picked (codeAction/resolve)
+    assert neovim.results.get("quickfix_listed_with_edit") is False and neovim.results.get("quickfix_resolved") is True
 
 
 def test_conversion_rewrites_buffer_into_multi_stage_build(neovim: NeovimRun) -> None:

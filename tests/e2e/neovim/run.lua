@@ -284,8 +284,10 @@ local function run()
       return false, "no quickfix action among " .. vim.inspect(results.quickfix_titles)
     end
     results.quickfix_title = chosen.title
+    results.quickfix_listed_with_edit = chosen.edit ~= nil
     if not chosen.edit and chosen.data then
       chosen = request_sync(client, "codeAction/resolve", chosen, bufnr) or chosen
+      results.quickfix_resolved = chosen.edit ~= nil
     end
     if not chosen.edit then
       return false, "the quick fix carries no WorkspaceEdit: " .. vim.inspect(chosen)
