@@ -224,3 +224,24 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def unformatted(text: str) -> str:
+    """``text`` with the mess a formatter removes, deterministically: every third instruction
+    keyword lower-cased, trailing blanks on every other line, continuation lines indented by
+    two spaces and a tab. Used by the formatting benchmark (both servers get the same text)."""
+    out = []
+    continued = False
+    for n, line in enumerate(text.split("\n")):
+        stripped = line.strip()
+        if continued and stripped:
+            line = "  \t" + stripped
+        elif stripped and not stripped.startswith("#") and n % 3 == 0:
+            word, _, rest = stripped.partition(" ")
+            if word.isupper():
+                line = word.lower() + "  " + rest if rest else word.lower()
+        if line and n % 2 == 0:
+            line += "   "
+        continued = line.rstrip().endswith("\\")
+        out.append(line)
+    return "\n".join(out)

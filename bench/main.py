@@ -33,6 +33,7 @@ from report import Row, summary, table, write_docs
 
 CORPUS = Path(os.environ.get("SLIMSTAGE_CORPUS", servers.REPO.parent / "shared" / "corpus" / "official-images"))
 SIZES = (50, 500, 5000)
+FORMAT_SIZES = (500, 5000)
 STORM_LINES = 500
 MEMORY_DOCS = 100
 MEMORY_DOC_LINES = 500
@@ -144,6 +145,9 @@ class Suite:
             log(f"run {index + 1}: {self.args.edits} edits, {n} lines")
             script = edits.edit_session(self.texts[n], self.args.edits, seed=index)
             run[f"edits/{n}"] = self._per_server(scenarios.edit_latency, self.texts[n], script)
+        for n in FORMAT_SIZES:
+            log(f"run {index + 1}: formatting, {n} lines")
+            run[f"format/{n}"] = self._per_server(scenarios.formatting, generate.unformatted(self.texts[n]))
         log(f"run {index + 1}: memory, {MEMORY_DOCS} documents")
         docs = [generate.generate(MEMORY_DOC_LINES, seed=100 + i) for i in range(MEMORY_DOCS)]
         run["memory"] = self._per_server(scenarios.memory, docs)
@@ -235,6 +239,16 @@ def build_rows(runs: list[dict[str, Any]], batches: dict[str, list[batch.BatchRu
                 growth(node),
                 target=f"≤ {factor:.0f}× (linear)",
                 check=lambda s, o, f=factor: s <= f,
+            )
+        )
+    for n in FORMAT_SIZES:
+        rows.append(
+            Row(
+                f"formatting p50, {n:,} lines",
+                "ms",
+                peer,
+                values(f"format/{n}", slim, "p50"),
+                values(f"format/{n}", node, "p50"),
             )
         )
     same = lambda server: [min(v)] if (v := [x for n in SIZES for x in values(f"edits/{n}", server, "final_matches_fresh")]) else []  # noqa: E731
@@ -397,6 +411,7 @@ the client (its fastest path).
 | growth | per run, p95 at the larger size divided by p95 at the smaller one; linear growth would be the ratio of the line counts. |
 | memory | {MEMORY_DOCS} different generated documents of {MEMORY_DOC_LINES} lines opened at once; after all their diagnostics arrived, the peak RSS (`VmHWM` in `/proc/PID/status`, summed over the server's process tree). |
 | edit storm | on the {STORM_LINES}-line file, the configured number of one-character changes (typing six new instructions at one spot) sent without waiting; timed from the last change sent to the publish for the final version, then one more second of listening. Backlog: that time divided by the same server's edit p95 at {STORM_LINES} lines in the same run; about 1–2 when a server skips versions that are already stale, about the number of changes when it works through every one. Correct means: the final publish equals what the same server publishes for a fresh document holding the final text; for slimstage also that its codes and lines equal `slimstage check --format json` on that text; no publish of an older version after a newer one; nothing published after the final version. |
+| formatting | per size (500 and 5,000 lines), the generated file made messy the same way for both servers (`generate.unformatted`: every third keyword lower-cased, trailing blanks, continuation lines re-indented), opened, and after its first diagnostics `textDocument/formatting` sent 10 times in a row; each timed from the request to its response; the row shows the median. The two formatters do not produce the same text (see docs/formatting.md). |
 | batch | all files of `shared/corpus/official-images/` on one command line: `hadolint --no-fail --no-color -f json FILES` against `slimstage check --format json FILES` (and with `--jobs` when the CLI has it). Files per second of wall time, spawn to exit. |
 
 Targets (issue 7): edit p95 at most half the Node server's at every size and growing no

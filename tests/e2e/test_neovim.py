@@ -279,6 +279,9 @@ def test_quick_fix_moves_install_behind_manifest_copy(neovim: NeovimRun) -> None
     copies_before = [line for line in lines[:install] if line.startswith("COPY")]
     assert copies_before and "COPY . ." not in copies_before, neovim.explain("quickfix")
     assert "SLIM101" not in neovim.results["codes_after_fix"]
+    # Neovim declares codeAction.resolveSupport for `edit`: the fix is listed without its edit
+    # and resolved when picked (codeAction/resolve)
+    assert neovim.results.get("quickfix_listed_with_edit") is False and neovim.results.get("quickfix_resolved") is True
 
 
 def test_conversion_rewrites_buffer_into_multi_stage_build(neovim: NeovimRun) -> None:
@@ -308,3 +311,30 @@ def test_neovim_exits_cleanly(neovim: NeovimRun) -> None:
     assert not neovim.results.get("watchdog"), neovim.explain("watchdog")
     assert "error" not in neovim.results, neovim.results.get("error")
     assert neovim.returncode == 0, neovim.explain("exit")
+
+
+def test_formatting_in_neovim(neovim: NeovimRun) -> None:
+    """The editor's own format command (vim.lsp.buf.formatting_sync / format) lays out the buffer."""
+    neovim.check("format")
+    after = neovim.results["text_after_format"]
+    assert not any(line != line.rstrip() for line in after.split("\n"))
+
+
+def test_semantic_tokens_in_neovim(neovim: NeovimRun) -> None:
+    """Tokens decoded with the legend Neovim received: keywords, stage definitions and references."""
+    neovim.check("semantic_tokens")
+    tokens = neovim.results["semantic_tokens"]
+    lines = neovim.results["semantic_lines"]
+    by_line: dict[int, list[tuple[str, str, list[str]]]] = {}
+    for t in tokens:
+        by_line.setdefault(t["line"], []).append((t["text"], t["type"], t["modifiers"] or []))
+    for n, line in enumerate(lines):
+        word = line.split(" ", 1)[0]
+        if word in ("FROM", "RUN", "COPY", "WORKDIR", "CMD", "ENV", "EXPOSE", "USER"):
+            assert (word, "keyword", []) == by_line[n][0], (n, line, by_line.get(n))
+        if word == "FROM" and " AS " in line:
+            name = line.rsplit(" AS ", 1)[1].strip()
+            assert (name, "class", ["declaration"]) in by_line[n], (line, by_line[n])
+        if word == "COPY" and "--from=" in line:
+            ref = line.split("--from=", 1)[1].split()[0]
+            assert (ref, "class", []) in by_line[n], (line, by_line[n])

@@ -20,6 +20,7 @@ def capabilities(pull: bool = False) -> types.ClientCapabilities:
             diagnostic=types.DiagnosticClientCapabilities() if pull else None,
             hover=types.HoverClientCapabilities(content_format=[types.MarkupKind.Markdown, types.MarkupKind.PlainText]),
             document_symbol=types.DocumentSymbolClientCapabilities(hierarchical_document_symbol_support=True),
+            document_link=types.DocumentLinkClientCapabilities(tooltip_support=True),
         ),
         window=types.WindowClientCapabilities(work_done_progress=True, show_document=types.ShowDocumentClientCapabilities(support=True)),
     )

@@ -24,7 +24,7 @@ from pygls.workspace import TextDocument
 
 from .. import __version__
 from ..lint import LintResult
-from . import code_actions, diagnostics, features, lifecycle
+from . import code_actions, diagnostics, features, formatting, lifecycle, links, semantic_tokens, signature_help
 from .diagnostics import Diagnostics
 from .protocol import SlimstageProtocol
 from .state import State
@@ -138,8 +138,12 @@ def create_server() -> SlimstageServer:
     # -- every feature, in one place -----------------------------------------------------
     lifecycle.register(server)  # open/change/save/close, settings, watched files
     diagnostics.register(server)  # textDocument/diagnostic (pull)
-    code_actions.register(server)  # quick fixes, fix all, convert to multi-stage
+    code_actions.register(server)  # quick fixes, fix all, convert to multi-stage; codeAction/resolve
     features.register(server)  # stage intelligence: hover, symbols, navigation, lenses...
+    formatting.register(server)  # formatting, rangeFormatting, onTypeFormatting (editor/formatting.py)
+    semantic_tokens.register(server)  # semanticTokens/full and /full/delta (editor/semantic_tokens.py)
+    links.register(server)  # documentLink: registry pages, build-context files, frontend docs (editor/links.py)
+    signature_help.register(server)  # signatureHelp: instruction syntax, RUN --mount keys (editor/signature_help.py)
     return server
 
 

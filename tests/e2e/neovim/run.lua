@@ -307,8 +307,10 @@ local function run()
       return false, "no quickfix action among " .. vim.inspect(results.quickfix_titles)
     end
     results.quickfix_title = chosen.title
+    results.quickfix_listed_with_edit = chosen.edit ~= nil
     if not chosen.edit and chosen.data then
       chosen = request_sync(client, "codeAction/resolve", chosen, bufnr) or chosen
+      results.quickfix_resolved = chosen.edit ~= nil
     end
     if not chosen.edit then
       return false, "the quick fix carries no WorkspaceEdit: " .. vim.inspect(chosen)
@@ -430,6 +432,59 @@ local function run()
       return false, "hover does not mention the stage"
     end
     return true, (stage_name and ("names stage " .. stage_name)) or "mentions the stage"
+  end)
+
+  step("format", function()
+    -- a messy instruction at the end, then the editor's own format command
+    local last = vim.api.nvim_buf_line_count(bufnr)
+    vim.api.nvim_buf_set_lines(bufnr, last, last, false, { "run   echo formatted   ", "  cmd   [\"x\",   \"y\"]  " })
+    results.text_before_format = buffer_text(bufnr)
+    local caps = client.server_capabilities or {}
+    if not caps.documentFormattingProvider then
+      return false, "the server advertises no documentFormattingProvider"
+    end
+    if vim.lsp.buf.format then
+      vim.lsp.buf.format({ bufnr = bufnr, async = false, timeout_ms = step_timeout })
+    else
+      vim.lsp.buf.formatting_sync(nil, step_timeout)
+    end
+    results.text_after_format = buffer_text(bufnr)
+    local lines = vim.api.nvim_buf_get_lines(bufnr, 0, -1, false)
+    local a, b = lines[#lines - 1], lines[#lines]
+    if a ~= "RUN echo formatted" or b ~= 'CMD ["x",   "y"]' then
+      return false, "last lines after formatting: " .. vim.inspect({ a, b })
+    end
+    return true, "formatted"
+  end)
+
+  step("semantic_tokens", function()
+    local provider = (client.server_capabilities or {}).semanticTokensProvider
+    if not provider or not provider.legend then
+      return false, "the server advertises no semanticTokensProvider"
+    end
+    local answer, err = request_sync(client, "textDocument/semanticTokens/full", { textDocument = { uri = target_uri } }, bufnr)
+    if err then
+      return false, err
+    end
+    local data = answer and answer.data or {}
+    local lines = vim.api.nvim_buf_get_lines(bufnr, 0, -1, false)
+    local decoded, line, col = {}, 0, 0
+    for i = 1, #data, 5 do
+      local dl, dc, len, kind, bits = data[i], data[i + 1], data[i + 2], data[i + 3], data[i + 4]
+      line = line + dl
+      col = (dl == 0) and (col + dc) or dc
+      local mods = {}
+      for k, name in ipairs(provider.legend.tokenModifiers) do
+        if bit.band(bits, bit.lshift(1, k - 1)) ~= 0 then
+          table.insert(mods, name)
+        end
+      end
+      local text = (lines[line + 1] or ""):sub(col + 1, col + len)
+      table.insert(decoded, { line = line, text = text, type = provider.legend.tokenTypes[kind + 1], modifiers = mods })
+    end
+    results.semantic_tokens = decoded
+    results.semantic_lines = lines
+    return #decoded > 0, #decoded .. " tokens"
   end)
 end
 
