@@ -18,6 +18,7 @@ from typing import Any, Mapping
 TARGET_BASES = ("distroless", "alpine", "slim", "scratch")
 SEVERITIES = ("error", "warning", "info", "hint")
 ENGINES = ("auto", "claude", "offline")
+VERIFY_ENGINES = ("auto", "docker", "podman", "buildah")
 
 
 @dataclass
@@ -58,6 +59,23 @@ class ClaudeSettings:
 
 
 @dataclass
+class VerifySettings:
+    """Build-and-run verification of conversions with a container engine."""
+
+    enabled: bool = False
+    """Build and run the original and the rewrite before a conversion is applied (the CLI's --verify)."""
+
+    engine: str = "auto"
+    """Container engine for verification: auto (docker, then podman, then buildah, the first on PATH that answers), docker, podman or buildah."""
+
+    build_timeout: float = 600.0
+    """Seconds one image build may take before it is stopped."""
+
+    run_timeout: float = 30.0
+    """Seconds a started image gets to open its EXPOSEd ports and pass its HEALTHCHECK."""
+
+
+@dataclass
 class Settings:
     """Everything slimstage can be told. Field docs are the settings reference."""
 
@@ -93,6 +111,7 @@ class Settings:
 
     rules: RuleSettings = field(default_factory=RuleSettings)
     claude: ClaudeSettings = field(default_factory=ClaudeSettings)
+    verify: VerifySettings = field(default_factory=VerifySettings)
 
 
 @dataclass(frozen=True)
@@ -116,7 +135,9 @@ def camel(key: str) -> str:
     return head + "".join(p.capitalize() for p in rest)
 
 
-def _choices(name: str) -> tuple[str, ...] | None:
+def _choices(name: str, path: str = "") -> tuple[str, ...] | None:
+    if path == "verify.engine":
+        return VERIFY_ENGINES
     return {"target_base": TARGET_BASES, "engine": ENGINES}.get(name)
 
 
@@ -146,7 +167,7 @@ def _coerce(value: Any, default: Any, name: str, path: str, problems: list[Setti
         if not isinstance(value, str):
             problems.append(SettingsProblem(path, f"expected a string, got {value!r}"))
             return default
-        choices = _choices(name)
+        choices = _choices(name, path)
         if choices and value not in choices:
             problems.append(SettingsProblem(path, f"expected one of {', '.join(choices)}, got {value!r}"))
             return default
@@ -279,7 +300,7 @@ def schema() -> list[dict[str, Any]]:
                     "key": prefix + f.name,
                     "type": type(value).__name__,
                     "default": value,
-                    "choices": list(_choices(f.name) or []),
+                    "choices": list(_choices(f.name, prefix + f.name) or []),
                     "doc": doc.get(f.name, ""),
                 }
             )

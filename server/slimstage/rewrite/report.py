@@ -19,7 +19,10 @@ def headline(outcome: Outcome) -> str:
     if isinstance(outcome, Converted):
         names = ", ".join(s.name for s in outcome.stages) if outcome.stages else ""
         line = f"Converted to a multi-stage build{f' ({names})' if names else ''} with {engine}."
-        if outcome.estimate is not None:
+        measured = _measured(outcome)
+        if measured:
+            line += " " + measured
+        elif outcome.estimate is not None:
             e = outcome.estimate
             line += (
                 f" Estimated base image size {e.before_mb:,.0f} MB -> {e.after_mb:,.1f} MB "
@@ -36,6 +39,11 @@ def headline(outcome: Outcome) -> str:
     return f"Conversion failed: {outcome.message}"
 
 
+def _measured(outcome: Converted) -> str:
+    report = outcome.verification
+    return report.measured() if report is not None and report.status == "passed" else ""
+
+
 def _notes_md(notes: tuple[str, ...]) -> list[str]:
     return [f"- {n}" for n in notes]
 
@@ -45,8 +53,15 @@ def markdown(outcome: Outcome, title: str = "Convert to multi-stage build") -> s
     out = [f"# {title}", ""]
     if isinstance(outcome, Converted):
         out += [f"Converted with {engine}" + (f" after {outcome.attempts} attempts" if outcome.attempts > 1 else "") + ".", ""]
-        if outcome.estimate is not None:
+        measured = _measured(outcome)
+        if measured:  # a measured figure replaces the estimate
+            out += ["## Size (measured)", "", measured, ""]
+        elif outcome.estimate is not None:
             out += ["## Size (estimate)", "", outcome.estimate.sentence(), ""]
+        report = outcome.verification
+        if report is not None:
+            lines = report.lines()
+            out += ["## Built and ran", "", *(lines[1:] if measured else lines), ""]
         if outcome.stages:
             out += ["## Stages", ""]
             out += [f"- **{s.name}**: {s.explanation}" if s.explanation else f"- **{s.name}**" for s in outcome.stages]

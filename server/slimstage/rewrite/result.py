@@ -97,6 +97,7 @@ class Converted:
     notes: tuple[str, ...] = ()
     attempts: int = 1
     declared_changes: tuple[str, ...] = ()  # the engine's own words for its deliberate contract changes
+    verification: Optional[object] = None  # a rewrite.verify.Report when it was built and run
 
     status = "converted"
 

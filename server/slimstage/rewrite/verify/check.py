@@ -236,7 +236,9 @@ def compare(original: Image, rewrite: Image) -> tuple[str, ...]:
 
 def _log_hint(r: Run) -> str:
     lines = [ln.strip() for ln in r.log if ln.strip()]
-    return f" ({lines[-1][:200]})" if lines else ""
+    errors = [ln for ln in lines if re.search(r"Error\b|error:|not found|No such file|cannot|Traceback", ln)]
+    pick = (errors or lines)[-1:]
+    return f" ({pick[0][:200]})" if pick else ""
 
 
 async def verify(original_text: str, rewrite_text: Optional[str], context: str, *, engine: Optional[Engine] = None, engine_name: str = "auto", target: str = "", limits: Limits = Limits(), progress: Progress = _silent, on_line: Optional[proc.OnLine] = None, mask: Callable[[str], str] = lambda s: s) -> Report:
@@ -265,6 +267,8 @@ async def _verify(engine: Engine, session: Session, original_text: str, rewrite_
         b, tag = await build(engine, session, which, text, context, target, limits, progress, on_line, mask)
         images[which] = Image(which, b)
         if tag is None:
+            if which == "original" and rewrite_text is None:
+                return _report(engine, images, "failed", f"verification failed: {b.message}", notes, (b.message,))
             if which == "original":
                 return _report(engine, images, "error", f"could not verify: {b.message}; nothing to compare the rewrite with", notes)
             return _report(engine, images, "failed", f"verification failed: {b.message}", notes, (b.message,))
