@@ -61,7 +61,7 @@ def markdown(outcome: Outcome, title: str = "Convert to multi-stage build") -> s
         report = outcome.verification
         if report is not None:
             lines = report.lines()
-            out += ["## Built and ran", "", *(lines[1:] if measured else lines), ""]
+            out += ["## Verification", "", *(lines[1:] if measured else lines), ""]
         if outcome.stages:
             out += ["## Stages", ""]
             out += [f"- **{s.name}**: {s.explanation}" if s.explanation else f"- **{s.name}**" for s in outcome.stages]
