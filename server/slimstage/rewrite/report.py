@@ -21,7 +21,7 @@ def headline(outcome: Outcome) -> str:
         line = f"Converted to a multi-stage build{f' ({names})' if names else ''} with {engine}."
         measured = _measured(outcome)
         if measured:
-            line += " " + measured
+            line += f" Built and ran with {outcome.verification.engine}. {measured}"
         elif outcome.estimate is not None:
             e = outcome.estimate
             line += (

@@ -399,6 +399,12 @@ def make(name: str) -> Optional[Engine]:
     return Buildah(binary) if name == "buildah" else CliEngine(name, binary)
 
 
+def on_path(wanted: str = "auto") -> bool:
+    """Whether an engine could be used (cheap: PATH only; ``discover`` asks it)."""
+    names = ENGINES if wanted in ("", "auto") else (wanted,)
+    return any(shutil.which(n) for n in names)
+
+
 def discover(wanted: str = "auto") -> Found:
     """The engine to verify with: ``wanted`` (docker, podman, buildah), or the first of them on
     PATH that answers. None with a message saying what was tried."""
