@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import shutil
 import socket
 import tempfile
 import time
@@ -21,7 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Optional
 
 from . import proc
-from .engine import Container, Engine, ImageInfo, StartError, discover, is_root_user, unprivileged_port_start
+from .engine import Buildah, Container, Engine, ImageInfo, StartError, discover, is_root_user, unprivileged_port_start
 from .result import Build, Image, Report, Run
 
 Progress = Callable[[str], None]
@@ -50,9 +51,23 @@ def failing_step(lines: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
     for i, line in enumerate(lines):
         if _STEP.match(line):
             step, at = line.strip(), i
-    after = lines[at + 1 :] if at >= 0 else lines
-    errors = tuple(ln for ln in after if _ERROR.match(ln))
-    return step, (errors or after)[-8:]
+    after = [ln for ln in (lines[at + 1 :] if at >= 0 else lines) if ln.strip()]
+    return step, tuple(after[-8:])
+
+
+_RUNTIME_BROKEN = re.compile(r"\b(crun|runc)\b.*(cgroup|permission|not supported)|OCI runtime|OCI permission denied")
+_WRAPPER = re.compile(r"^(Error: building at STEP|error building at STEP|subprocess exited|ERROR: failed to solve: process .* did not complete successfully: exit code)")
+
+
+def telling(errors: tuple[str, ...]) -> str:
+    """The error line that says most: the last one that is not the engine's wrapper."""
+    for line in reversed(errors):
+        if _ERROR.match(line) and not _WRAPPER.match(line):
+            return line.strip()
+    for line in reversed(errors):
+        if not _WRAPPER.match(line):
+            return line.strip()
+    return errors[-1].strip() if errors else ''
 
 
 class Session:
@@ -134,7 +149,8 @@ async def build(engine: Engine, session: Session, which: str, text: str, context
     step, errors = failing_step(tail)
     if done.timed_out:
         return Build(False, seconds, step, errors, timed_out=True, message=f"{label} did not finish building within {limits.build_timeout:.0f} s (verify.build_timeout)" + (f"; it was at {step}" if step else "")), None
-    why = f"{label} failed to build" + (f" at {step}" if step else "") + (f": {errors[-1].strip()}" if errors else "")
+    detail = telling(errors)
+    why = f"{label} failed to build" + (f" at {step}" if step else "") + (f": {detail[:300]}" if detail else "")
     return Build(False, seconds, step, errors, message=why), None
 
 
@@ -265,6 +281,14 @@ async def _verify(engine: Engine, session: Session, original_text: str, rewrite_
         if text is None:
             continue
         b, tag = await build(engine, session, which, text, context, target, limits, progress, on_line, mask)
+        if tag is None and engine.name == "podman" and _RUNTIME_BROKEN.search("\n".join(b.errors)) and shutil.which("buildah"):
+            # podman here cannot start the containers its RUN steps need; buildah (same image
+            # store) builds with chroot isolation instead
+            why = telling(b.errors)
+            engine = Buildah(shutil.which("buildah") or "buildah")
+            session.engine = engine
+            notes.append(f"podman could not run build steps here ({why[:160]}); built and ran with buildah instead.")
+            b, tag = await build(engine, session, which, text, context, target, limits, progress, on_line, mask)
         images[which] = Image(which, b)
         if tag is None:
             if which == "original" and rewrite_text is None:
