@@ -125,6 +125,14 @@ def test_claude_is_sent_the_failure_and_its_repair_is_written(engine: str, tmp_p
     assert "when built and run" in retry and "Cannot find module" in retry
 
 
+def test_the_engine_found_on_path_verifies(engine: str, cli_env: dict) -> None:
+    """No engine named: docker, podman, buildah, the first that answers (and works) is used."""
+    done = slimstage("verify", str(TINY / "tiny-node" / "Dockerfile"), "--run-timeout", "15", env=cli_env)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.startswith("Verified with ") and "port 18080 answered" in done.stderr
+    print("\n" + done.stderr.splitlines()[0])
+
+
 def test_a_build_that_hangs_is_stopped_at_the_time_bound(engine: str, cli_env: dict) -> None:
     folder = TINY / "tiny-node"
     started = time.monotonic()

@@ -284,7 +284,7 @@ async def _verify(engine: Engine, session: Session, original_text: str, rewrite_
         if tag is None and engine.name == "podman" and _RUNTIME_BROKEN.search("\n".join(b.errors)) and shutil.which("buildah"):
             # podman here cannot start the containers its RUN steps need; buildah (same image
             # store) builds with chroot isolation instead
-            why = telling(b.errors)
+            why = next((ln.strip() for ln in b.errors if _RUNTIME_BROKEN.search(ln)), telling(b.errors))
             engine = Buildah(shutil.which("buildah") or "buildah")
             session.engine = engine
             notes.append(f"podman could not run build steps here ({why[:160]}); built and ran with buildah instead.")
