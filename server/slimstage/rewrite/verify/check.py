@@ -35,6 +35,7 @@ class Limits:
     build_timeout: float = 600.0
     run_timeout: float = 30.0  # seconds a container gets to open its ports and pass its check
     settle: float = 2.0  # seconds it must then stay up
+    parallel_builds: bool = True  # build the original and the rewrite at the same time
 
 
 def _silent(_: str) -> None:
@@ -257,8 +258,9 @@ def _log_hint(r: Run) -> str:
     return f" ({pick[0][:200]})" if pick else ""
 
 
-async def verify(original_text: str, rewrite_text: Optional[str], context: str, *, engine: Optional[Engine] = None, engine_name: str = "auto", target: str = "", limits: Limits = Limits(), progress: Progress = _silent, on_line: Optional[proc.OnLine] = None, mask: Callable[[str], str] = lambda s: s) -> Report:
-    """Build, run and measure the original (and the rewrite, when given)."""
+async def verify(original_text: str, rewrite_text: Optional[str], context: str, *, engine: Optional[Engine] = None, engine_name: str = "auto", target: str = "", limits: Limits = Limits(), progress: Progress = _silent, on_line: Optional[proc.OnLine] = None, mask: Callable[[str], str] = lambda s: s, original: Optional[Image] = None) -> Report:
+    """Build, run and measure the original (and the rewrite, when given). ``original``: what an
+    earlier verification of the same original found (Claude's later rounds reuse it)."""
     if engine is None:
         found = await asyncio.to_thread(discover, engine_name)
         if found.engine is None:
@@ -266,7 +268,7 @@ async def verify(original_text: str, rewrite_text: Optional[str], context: str, 
         engine = found.engine
     session = Session(engine)
     try:
-        report = await _verify(engine, session, original_text, rewrite_text, context, target, limits, progress, on_line, mask)
+        report = await _verify(engine, session, original_text, rewrite_text, context, target, limits, progress, on_line, mask, original)
     finally:
         await _cleanup(session)
     if session.left:
@@ -274,13 +276,23 @@ async def verify(original_text: str, rewrite_text: Optional[str], context: str, 
     return report
 
 
-async def _verify(engine: Engine, session: Session, original_text: str, rewrite_text: Optional[str], context: str, target: str, limits: Limits, progress: Progress, on_line: Optional[proc.OnLine], mask: Callable[[str], str]) -> Report:
+async def _verify(engine: Engine, session: Session, original_text: str, rewrite_text: Optional[str], context: str, target: str, limits: Limits, progress: Progress, on_line: Optional[proc.OnLine], mask: Callable[[str], str], known: Optional[Image] = None) -> Report:
     images: dict[str, Image] = {}
     notes: list[str] = []
-    for which, text in (("original", original_text), ("rewrite", rewrite_text)):
-        if text is None:
-            continue
-        b, tag = await build(engine, session, which, text, context, target, limits, progress, on_line, mask)
+    reuse = known is not None and known.build.ok and known.info is not None and known.run is not None and rewrite_text is not None
+    if reuse:
+        assert known is not None
+        images["original"] = known  # built and run in an earlier round: not again
+    jobs = [(w, t) for w, t in (("original", original_text), ("rewrite", rewrite_text)) if t is not None and w not in images]
+    if session.build_containers_before is None:
+        session.build_containers_before = await asyncio.to_thread(engine.build_containers)
+    built: dict[str, tuple[Build, Optional[str]]] = {}
+    if limits.parallel_builds and len(jobs) == 2 and engine.name != "podman":
+        # both at once: downloads and compiles overlap (the original is usually the slower)
+        results = await asyncio.gather(*(build(engine, session, w, t, context, target, limits, progress, on_line, mask) for w, t in jobs))
+        built = {w: r for (w, _), r in zip(jobs, results)}
+    for which, text in jobs:
+        b, tag = built.get(which) or await build(engine, session, which, text, context, target, limits, progress, on_line, mask)
         if tag is None and engine.name == "podman" and _RUNTIME_BROKEN.search("\n".join(b.errors)) and shutil.which("buildah"):
             # podman here cannot start the containers its RUN steps need; buildah (same image
             # store) builds with chroot isolation instead
@@ -297,6 +309,8 @@ async def _verify(engine: Engine, session: Session, original_text: str, rewrite_
                 return _report(engine, images, "error", f"could not verify: {b.message}; nothing to compare the rewrite with", notes)
             return _report(engine, images, "failed", f"verification failed: {b.message}", notes, (b.message,))
     for which, img in list(images.items()):
+        if img.info is not None:
+            continue
         info = await asyncio.to_thread(engine.inspect, f"localhost/{session.prefix}:{which}")
         if info is None:
             return _report(engine, images, "error", f"could not verify: the engine built {which} but cannot inspect the image", notes)
@@ -304,6 +318,8 @@ async def _verify(engine: Engine, session: Session, original_text: str, rewrite_
     for which in list(images):
         info = images[which].info
         assert info is not None
+        if images[which].run is not None:
+            continue
         require = ()
         if which == "rewrite" and "original" in images and images["original"].run is not None:
             require = tuple(p for p, ok in images["original"].run.ports.items() if ok)

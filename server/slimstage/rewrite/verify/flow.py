@@ -50,7 +50,7 @@ async def find_engine(settings: Settings) -> tuple[Optional[Engine], str]:
     return found.engine, found.message
 
 
-async def verify_text(original_text: str, rewrite_text: Optional[str], context: Optional[str], settings: Settings, progress: Progress, on_line: Optional[proc.OnLine] = None, engine: Optional[Engine] = None) -> Report:
+async def verify_text(original_text: str, rewrite_text: Optional[str], context: Optional[str], settings: Settings, progress: Progress, on_line: Optional[proc.OnLine] = None, engine: Optional[Engine] = None, original=None) -> Report:
     if context is None:
         return Report("error", engine.name if engine else "", message="could not verify: the Dockerfile has no build context folder (save it to a folder first)")
     if engine is None:
@@ -59,7 +59,7 @@ async def verify_text(original_text: str, rewrite_text: Optional[str], context: 
             return Report("unavailable", "", message=f"not verified: {why}")
     return await verify(
         original_text, rewrite_text, context, engine=engine, target=settings.target,
-        limits=limits_from(settings), progress=progress, on_line=on_line, mask=masker(original_text),
+        limits=limits_from(settings), progress=progress, on_line=on_line, mask=masker(original_text), original=original,
     )
 
 
@@ -75,8 +75,12 @@ async def verify_outcome(outcome: Outcome, original_text: str, context: Optional
 def claude_verifier(original_text: str, context: Optional[str], settings: Settings, progress: Progress, engine: Engine) -> Callable[[Converted, int], Awaitable[tuple[Converted, tuple[str, ...]]]]:
     """For ``Job.verifier``: build and run each candidate; problems come back for the retry."""
 
+    seen: dict = {}
+
     async def check(candidate: Converted, round_: int) -> tuple[Converted, tuple[str, ...]]:
-        report = await verify_text(original_text, candidate.text, context, settings, progress, engine=engine)
+        report = await verify_text(original_text, candidate.text, context, settings, progress, engine=engine, original=seen.get("original"))
+        if report.original is not None and report.original.run is not None:
+            seen["original"] = report.original
         report = replace(report, rounds=round_)
         verified = replace(candidate, verification=report)
         if report.status != "failed":
