@@ -133,6 +133,17 @@ def test_the_engine_found_on_path_verifies(engine: str, cli_env: dict) -> None:
     print("\n" + done.stderr.splitlines()[0])
 
 
+def test_a_failed_build_names_its_step_with_secrets_masked(engine: str, tmp_path: Path, cli_env: dict) -> None:
+    app = copy_app(tmp_path, TINY / "tiny-node")
+    token = "npm_Zx81QpLmT42nVbC7sKdE9wRtYu3oA56hJgQ"
+    (app / "Dockerfile").write_text(f"FROM node:22\nARG NPM_TOKEN={token}\nWORKDIR /app\nCOPY . .\nRUN echo \"token $NPM_TOKEN rejected\" && exit 3\nCMD [\"node\", \"server.js\"]\n")
+    done = slimstage("verify", str(app / "Dockerfile"), "--verify-engine", engine, env=cli_env)
+    assert done.returncode == EXIT_VERIFY_FAILED, done.stderr
+    assert "failed to build at STEP 5/6: RUN echo" in done.stderr
+    assert "token SLIMSTAGE_SECRET_1 rejected" in done.stderr
+    assert token not in done.stderr
+
+
 def test_a_build_that_hangs_is_stopped_at_the_time_bound(engine: str, cli_env: dict) -> None:
     folder = TINY / "tiny-node"
     started = time.monotonic()
@@ -149,7 +160,8 @@ def test_a_port_that_never_opens_is_named(engine: str, cli_env: dict) -> None:
     assert "never accepted a connection on port 18080" in done.stderr
 
 
-def test_cancelled_verification_kills_the_build_and_removes_everything(engine: str, cli_env: dict) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_cancelled_verification_kills_the_build_and_removes_everything(sig: int, engine: str, cli_env: dict) -> None:
     folder = TINY / "tiny-node"
     before = inventory()
     proc = subprocess.Popen(
@@ -160,7 +172,7 @@ def test_cancelled_verification_kills_the_build_and_removes_everything(engine: s
     while time.monotonic() < deadline and inventory()[0] == before[0]:  # the build's working container exists
         time.sleep(0.5)
     time.sleep(2)  # into RUN sleep 600
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "verification cancelled; its containers and images were removed" in err

@@ -67,7 +67,7 @@ async def server(lsp_client: LanguageClient, fake: FakeAnthropic):
 
 
 @pytest.fixture
-def client(server: LanguageClient, engine: str) -> LanguageClient:
+def client(engine: str, server: LanguageClient) -> LanguageClient:
     server.edits.clear(), server.asked.clear(), server.messages.clear(), server.log_messages.clear()  # type: ignore[attr-defined]
     return server
 
