@@ -136,7 +136,7 @@ async def build(engine: Engine, session: Session, which: str, text: str, context
     if session.build_containers_before is None:
         session.build_containers_before = await asyncio.to_thread(engine.build_containers)
     try:
-        done = await proc.run(engine.build_argv(dockerfile, context, tag, target), timeout=limits.build_timeout, on_line=line)
+        done = await proc.run(engine.build_argv(dockerfile, context, tag, _target_in(text, target)), timeout=limits.build_timeout, on_line=line)
     finally:
         try:
             os.unlink(dockerfile)
@@ -153,6 +153,16 @@ async def build(engine: Engine, session: Session, which: str, text: str, context
     detail = telling(errors)
     why = f"{label} failed to build" + (f" at {step}" if step else "") + (f": {detail[:300]}" if detail else "")
     return Build(False, seconds, step, errors, message=why), None
+
+
+def _target_in(text: str, target: str) -> str:
+    """``target`` when ``text`` has a stage of that name, else "" (its last stage, what ships)."""
+    if not target:
+        return ""
+    from ...dockerfile import parse
+
+    names = {(s.name or "").lower() for s in parse(text).stages}
+    return target if target.lower() in names else ""
 
 
 def _port_open(port: int, host: str = "127.0.0.1") -> bool:
