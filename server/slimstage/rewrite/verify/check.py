@@ -207,7 +207,7 @@ async def run(engine: Engine, session: Session, which: str, tag: str, info: Imag
         while time.monotonic() < deadline:
             for port in opened:
                 if not opened[port]:
-                    host = container.host_port(port)
+                    host = await asyncio.to_thread(container.host_port, port)
                     opened[port] = host is not None and await asyncio.to_thread(_port_open, host)
             if not await container.alive():
                 exit_code = await container.exit_code()
