@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the whole test suite needs: the package with its test extras, and the
-# real editors for the end-to-end tests (Neovim, code-server + headless Chromium).
+# real editors for the end-to-end tests (Neovim, code-server + headless Chromium), and the
+# container engine (buildah) with stand-in base images for the build-and-run tests.
 # Idempotent: what is already installed is skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,10 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   command -v chromium >/dev/null || need+=(chromium)
   command -v emacs >/dev/null || need+=(emacs-nox)
   dpkg -s elpa-eglot >/dev/null 2>&1 || need+=(elpa-eglot)
+  # the container engine for the build-and-run verification tests (tests/verify, -m engine)
+  for pkg in buildah podman uidmap mmdebstrap; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+  done
   for s in clients/vscode/scripts/apt-packages.txt; do
     [ -f "$s" ] && while read -r pkg; do
       [ -n "$pkg" ] && ! dpkg -s "$pkg" >/dev/null 2>&1 && need+=("$pkg")
@@ -26,6 +31,9 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
   fi
   echo "install: Debian packages ($((SECONDS - started)) s)"
+  # stand-in base images (node:22, python:3.12-slim, distroless, ...) built once per machine
+  bash scripts/standin-images.sh || echo "install: stand-in base images could not be made; the engine tests (-m engine) will skip, saying why"
+  echo "install: stand-in base images ($((SECONDS - started)) s)"
 else
   echo "install: not root or no apt-get: skipping Neovim/Chromium (editor tests will skip outside CI)"
 fi

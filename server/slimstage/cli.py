@@ -1,7 +1,10 @@
 """The ``slimstage`` command line: check, convert, explain, rules, serve.
 
 Exit codes: 0 nothing at or above ``--fail-level``; 1 findings; 2 usage or I/O errors
-(one clear line each, never a traceback); 3 a conversion that was declined.
+(one clear line each, never a traceback); 3 a conversion that was declined; 4 verification
+failed (the rewrite did not build, or did less than the original when run); 5 not verified
+(no container engine, the engine did not answer, or the original itself did not build or
+start); 130 cancelled.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from . import __version__
 from .settings import SEVERITIES, Settings
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_DECLINED = 0, 1, 2, 3
+EXIT_VERIFY_FAILED, EXIT_UNVERIFIED = 4, 5
 MAX_BYTES = 64 * 1024 * 1024
 _SKIP_DIRS = frozenset((".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", "target", "dist", "build"))
 
@@ -280,6 +284,12 @@ def settings_from_args(args: argparse.Namespace, start: Path) -> Settings:
         rules["ignore"] = args.ignore.split(",")
     if getattr(args, "target", None):
         overrides["target"] = args.target
+    verify: dict = {}
+    for flag, key in (("verify", "enabled"), ("verify_engine", "engine"), ("build_timeout", "build_timeout"), ("run_timeout", "run_timeout")):
+        if getattr(args, flag, None) is not None:
+            verify[key] = getattr(args, flag)
+    if verify:
+        overrides.setdefault("verify", {}).update(verify)
     settings, problems = settings_mod.load(start, overrides)
     for p in problems:
         print(f"slimstage: {p}", file=sys.stderr)
@@ -374,6 +384,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"slimstage {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
+    def verify_flags(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--verify-engine", choices=("auto", "docker", "podman", "buildah"), help="container engine for verification (setting verify.engine)")
+        p.add_argument("--build-timeout", type=float, metavar="SECONDS", help="stop a build after this long (setting verify.build_timeout)")
+        p.add_argument("--run-timeout", type=float, metavar="SECONDS", help="seconds a started image gets to open its ports (setting verify.run_timeout)")
+
     def settings_flags(p: argparse.ArgumentParser) -> None:
         p.add_argument("--select", help="only these rule codes or prefixes, comma-separated (e.g. SLIM1,SLIM201)")
         p.add_argument("--ignore", help="skip these rule codes or prefixes, comma-separated")
@@ -406,8 +421,19 @@ def build_parser() -> argparse.ArgumentParser:
     mode = convert.add_mutually_exclusive_group()
     mode.add_argument("--write", action="store_true", help="replace the file (after validation)")
     mode.add_argument("--diff", action="store_true", help="print a unified diff instead of the new file")
+    verify_flags(convert)
+    convert.add_argument("--verify", action="store_true", default=None, help="build and run the original and the rewrite with a container engine before printing or writing (setting verify.enabled)")
+    convert.add_argument("--no-verify", dest="verify", action="store_false", help="do not verify, whatever verify.enabled says")
+    convert.add_argument("--accept-unverified", action="store_true", help="print or write the rewrite even when verification failed or could not run (exit code 4 or 5 still says so)")
     settings_flags(convert)
     convert.set_defaults(func=cmd_convert)
+
+    verify = sub.add_parser("verify", help="build and run a Dockerfile (or compare it with a rewrite) with a container engine, and measure the image")
+    verify.add_argument("path", metavar="PATH", help="the Dockerfile (its folder is the build context unless the context setting says otherwise)")
+    verify.add_argument("--rewrite", metavar="FILE", help="a rewrite of PATH to verify against it, built from the same context")
+    verify_flags(verify)
+    settings_flags(verify)
+    verify.set_defaults(func=cmd_verify)
 
     explain = sub.add_parser("explain", help="explain each stage: role, base image size, what it takes and gives, whether it ships")
     explain.add_argument("path", metavar="PATH")
@@ -434,6 +460,12 @@ def cmd_convert(args: argparse.Namespace) -> int:
     from .rewrite.command import run_convert
 
     return run_convert(args)
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from .rewrite.command import run_verify
+
+    return run_verify(args)
 
 
 def cmd_explain(args: argparse.Namespace) -> int:

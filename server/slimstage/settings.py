@@ -25,6 +25,7 @@ from typing import Any, Mapping
 TARGET_BASES = ("distroless", "alpine", "slim", "scratch")
 SEVERITIES = ("error", "warning", "info", "hint")
 ENGINES = ("auto", "claude", "offline")
+VERIFY_ENGINES = ("auto", "docker", "podman", "buildah")
 
 
 @dataclass
@@ -79,6 +80,23 @@ class FormatSettings:
 
 
 @dataclass
+class VerifySettings:
+    """Build-and-run verification of conversions with a container engine."""
+
+    enabled: bool = False
+    """Build and run the original and the rewrite before a conversion is applied (the CLI's --verify)."""
+
+    engine: str = "auto"
+    """Container engine for verification: auto (docker, then podman, then buildah, the first on PATH that answers), docker, podman or buildah."""
+
+    build_timeout: float = 600.0
+    """Seconds one image build may take before it is stopped."""
+
+    run_timeout: float = 30.0
+    """Seconds a started image gets to open its EXPOSEd ports and pass its HEALTHCHECK."""
+
+
+@dataclass
 class Settings:
     """Everything slimstage can be told. Field docs are the settings reference."""
 
@@ -118,6 +136,7 @@ class Settings:
     rules: RuleSettings = field(default_factory=RuleSettings)
     claude: ClaudeSettings = field(default_factory=ClaudeSettings)
     format: FormatSettings = field(default_factory=FormatSettings)
+    verify: VerifySettings = field(default_factory=VerifySettings)
 
 
 @dataclass(frozen=True)
@@ -163,7 +182,9 @@ def camel(key: str) -> str:
     return head + "".join(p.capitalize() for p in rest)
 
 
-def _choices(name: str) -> tuple[str, ...] | None:
+def _choices(name: str, path: str = "") -> tuple[str, ...] | None:
+    if path == "verify.engine":
+        return VERIFY_ENGINES
     return {"target_base": TARGET_BASES, "engine": ENGINES}.get(name)
 
 
@@ -197,7 +218,7 @@ def _coerce(value: Any, default: Any, name: str, path: str, problems: list[Setti
             # Most likely the key itself pasted in: say so without printing it.
             problems.append(SettingsProblem(path, "expected the NAME of an environment variable (letters, digits, _), not its value; the value given is not shown"))
             return default
-        choices = _choices(name)
+        choices = _choices(name, path)
         if choices and value not in choices:
             problems.append(SettingsProblem(path, f"expected one of {', '.join(choices)}, got {value!r}"))
             return default
@@ -419,7 +440,7 @@ def schema() -> list[dict[str, Any]]:
                     "key": prefix + f.name,
                     "type": type(value).__name__,
                     "default": value,
-                    "choices": list(_choices(f.name) or []),
+                    "choices": list(_choices(f.name, prefix + f.name) or []),
                     "doc": doc.get(f.name, ""),
                     "user_only": bool(f.metadata.get("user_only")),
                 }

@@ -12,6 +12,7 @@ it carries only a command (``convert_command.COMMAND``), which does the work whe
 
 from __future__ import annotations
 
+import shutil
 import time
 from typing import TYPE_CHECKING, Optional
 
@@ -154,6 +155,22 @@ def resolve(ls: "SlimstageServer", action: types.CodeAction) -> types.CodeAction
                 action.edit = fix_to_workspace_edit(v.fix, uri, doc.version, result.analysis.context.root, line_end(doc.source))
                 break
     return action
+def verify_action(ls: "SlimstageServer", params: types.CodeActionParams, plain: types.CodeAction) -> Optional[types.CodeAction]:
+    """"Convert to multi-stage and verify": offered when a container engine is on PATH."""
+    uri = params.text_document.uri
+    settings = ls.state.settings_for(uri)
+    engines = ("docker", "podman", "buildah") if settings.verify.engine == "auto" else (settings.verify.engine,)
+    if settings.verify.enabled or not any(shutil.which(e) for e in engines) or plain.command is None:
+        return None  # with verify.enabled the plain action verifies already
+    multi = plain.title == convert_command.OPTIMIZE_TITLE
+    title = convert_command.OPTIMIZE_VERIFY_TITLE if multi else convert_command.VERIFY_TITLE
+    arguments = [{**plain.command.arguments[0], "verify": True}] if plain.command.arguments else []
+    return types.CodeAction(
+        title=title,
+        kind=types.CodeActionKind.RefactorRewrite,
+        diagnostics=plain.diagnostics,
+        command=types.Command(title=title, command=convert_command.COMMAND, arguments=arguments),
+    )
 
 
 def _single_stage_findings(params: types.CodeActionParams) -> list[types.Diagnostic]:
@@ -187,6 +204,9 @@ def register(server: "SlimstageServer") -> None:
             action = convert_action(ls, params, findings)
             if action is not None:
                 actions.append(action)
+                verify = verify_action(ls, params, action) if _wants(types.CodeActionKind.RefactorRewrite, only) else None
+                if verify is not None:
+                    actions.append(verify)
         return actions
 
     @server.feature(types.CODE_ACTION_RESOLVE)

@@ -9,12 +9,20 @@ with a single TextDocumentEdit pinned to version N (plus the proposed .dockerign
 or appended, in the same edit), and tells the user what happened
 (``window/showMessage``, the full explanation in ``window/logMessage``). If the document
 changed meanwhile nothing is overwritten, and the user is offered to run it again.
+
+With ``"verify": true`` in the argument (the "Convert to multi-stage and verify" action) or
+the ``verify.enabled`` setting, the original and the rewrite are built and run with a
+container engine before the edit (``rewrite/verify``), with one progress message per phase
+(build original, build rewrite, run, measure). A rewrite that failed verification, or could
+not be verified, is applied only if the user picks "Apply anyway" in a
+``window/showMessageRequest``; cancelling kills the build or container and removes what it made.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
+import dataclasses
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Optional
@@ -35,6 +43,10 @@ COMMAND = "slimstage.server.convert"
 TITLE = "Convert to multi-stage build"
 OPTIMIZE_TITLE = "Optimize multi-stage build"
 AGAIN = "Convert again"
+VERIFY_TITLE = "Convert to multi-stage and verify"
+OPTIMIZE_VERIFY_TITLE = "Optimize multi-stage build and verify"
+APPLY_ANYWAY = "Apply anyway"
+KEEP = "Keep the file"
 
 # The executeCommand params of the request being handled (pygls passes a command only its
 # arguments; the client's workDoneToken is in the params).
@@ -45,6 +57,7 @@ _params: contextvars.ContextVar[Optional[types.ExecuteCommandParams]] = contextv
 class Target:
     uri: str
     version: Optional[int]
+    verify: bool = False
 
 
 def parse_arguments(args: tuple[Any, ...]) -> Target:
@@ -56,7 +69,7 @@ def parse_arguments(args: tuple[Any, ...]) -> Target:
         return Target(first, None)
     if isinstance(first, dict) and isinstance(first.get("uri"), str):
         version = first.get("version")
-        return Target(first["uri"], version if isinstance(version, int) and not isinstance(version, bool) else None)
+        return Target(first["uri"], version if isinstance(version, int) and not isinstance(version, bool) else None, first.get("verify") is True)
     raise ValueError(f"{COMMAND} argument must be {{\"uri\": ..., \"version\": N}}, got {first!r}")
 
 
@@ -215,7 +228,9 @@ async def run_conversion(ls: "SlimstageServer", target: Target) -> dict[str, Any
     api_key = settings_mod.api_key(settings)
     engine, notes = choose_engine(settings, api_key)
     multi = bool(result and len(result.analysis.doc.stages) > 1)
-    progress = await Progress.start(ls, "slimstage: " + (OPTIMIZE_TITLE if multi else TITLE))
+    verifying = target.verify or settings.verify.enabled
+    title = (OPTIMIZE_VERIFY_TITLE if multi else VERIFY_TITLE) if verifying else (OPTIMIZE_TITLE if multi else TITLE)
+    progress = await Progress.start(ls, "slimstage: " + title)
     context = result.analysis.context if result is not None else ls.state.context_for(uri, settings)
     loop = asyncio.get_running_loop()
     work: Optional[asyncio.Future] = None
@@ -236,6 +251,15 @@ async def run_conversion(ls: "SlimstageServer", target: Target) -> dict[str, Any
         reading, _stop = in_daemon_thread(read_project, context, text)
         project = await asyncio.wrap_future(reading)
         job = Job(text, settings, engine, context, project, api_key if engine == "claude" else None, notes)
+        container_engine = None
+        if verifying:
+            from ..rewrite.verify.flow import claude_verifier, context_dir, find_engine
+
+            progress.report("Looking for a container engine…")
+            container_engine, no_engine = await find_engine(settings)
+            folder = context_dir(context, None)
+            if container_engine is not None and engine == "claude":
+                job = dataclasses.replace(job, verifier=claude_verifier(text, folder, settings, progress.report, container_engine))
         if engine == "claude":
             work = asyncio.ensure_future(convert(job, progress.report))
         else:
@@ -251,11 +275,24 @@ async def run_conversion(ls: "SlimstageServer", target: Target) -> dict[str, Any
         outcome = await work
         if isinstance(outcome, Abandoned):  # stopped from the progress UI or $/cancelRequest
             raise asyncio.CancelledError
+        if verifying and isinstance(outcome, Converted) and outcome.verification is None:
+            from ..rewrite.verify.flow import verify_outcome
+            from ..rewrite.verify.result import Report
+
+            if container_engine is None:
+                outcome = dataclasses.replace(outcome, verification=Report("unavailable", "", message=f"not verified: {no_engine}"))
+            else:
+                work = asyncio.ensure_future(verify_outcome(outcome, text, folder, settings, progress.report, engine=container_engine))
+                conversions.running[uri] = work
+                if cancelled:
+                    work.cancel()
+                outcome = await work
     except asyncio.CancelledError:
         if ls.protocol._shutdown or getattr(ls.protocol, "exiting", False):
             return {"status": "cancelled"}  # shutdown or exit: nobody to tell, stdout may be closed
         progress.end("Cancelled")
-        _say(ls, types.MessageType.Info, "conversion cancelled; the file is unchanged.")
+        extra = " The verification's containers and images were removed." if verifying else ""
+        _say(ls, types.MessageType.Info, "conversion cancelled; the file is unchanged." + extra)
         return {"status": "cancelled"}
     except Exception as exc:  # a bug must not leave the progress spinning
         progress.end("Failed")
@@ -266,6 +303,13 @@ async def run_conversion(ls: "SlimstageServer", target: Target) -> dict[str, Any
 
     full = markdown(outcome, OPTIMIZE_TITLE if multi else TITLE)
     _log(ls, full)
+    report = outcome.verification if isinstance(outcome, Converted) else None
+    if report is not None and not report.passed:
+        message = report.headline()
+        if not await _apply_anyway(ls, message):
+            progress.end("Not applied: " + ("verification failed" if report.status == "failed" else "not verified"))
+            _say(ls, types.MessageType.Warning if report.status != "failed" else types.MessageType.Error, message + " The file is unchanged; details are in the slimstage output.")
+            return {"status": "verification_failed" if report.status == "failed" else "unverified", "engine": outcome.engine, "message": message, "explanation": full, "verification": report.text()}
     if not isinstance(outcome, Converted):
         progress.end("Not converted" if isinstance(outcome, Declined) else "Failed")
         kind = types.MessageType.Warning if isinstance(outcome, Declined) else types.MessageType.Error
@@ -300,6 +344,8 @@ async def run_conversion(ls: "SlimstageServer", target: Target) -> dict[str, Any
     if outcome.warnings:  # shown, not left inside the explanation
         _say(ls, types.MessageType.Warning, "conversion warnings: " + " ".join(f"({i}) {w}" for i, w in enumerate(outcome.warnings, 1)))
     message = headline(outcome)
+    if report is not None and not report.passed:
+        message += f" Applied although it was not verified: {report.headline()}"
     notes_line = " ".join(n for n in outcome.notes if "offline planner was used" in n)
     if outcome.dockerignore is not None:
         d = outcome.dockerignore
@@ -320,7 +366,27 @@ async def run_conversion(ls: "SlimstageServer", target: Target) -> dict[str, Any
             if outcome.dockerignore is not None
             else None
         ),
+        "verification": report.text() if report is not None else None,
+        "measured": report.measured() if report is not None else None,
     }
+
+
+async def _apply_anyway(ls: "SlimstageServer", message: str) -> bool:
+    """Ask whether to apply a rewrite that failed (or missed) verification; no means no."""
+    caps = ls.client_capabilities
+    if not (caps and caps.window and caps.window.show_message is not None):
+        return False
+    try:
+        choice = await ls.window_show_message_request_async(
+            types.ShowMessageRequestParams(
+                type=types.MessageType.Warning,
+                message=f"slimstage: {message} Apply the rewrite anyway?",
+                actions=[types.MessageActionItem(APPLY_ANYWAY), types.MessageActionItem(KEEP)],
+            )
+        )
+    except Exception:
+        return False
+    return choice is not None and choice.title == APPLY_ANYWAY
 
 
 def _run_sync(job: "Job", progress) -> "Outcome":

@@ -1,4 +1,5 @@
-"""``slimstage convert PATH [--engine auto|claude|offline] [--write | --diff]``.
+"""``slimstage convert PATH [--engine auto|claude|offline] [--write | --diff] [--verify]`` and
+``slimstage verify PATH [--rewrite FILE]``.
 
 The new Dockerfile goes to stdout (or a unified diff with ``--diff``; ``--write`` replaces
 the file atomically, and only with a validated result: through a symlink to the file it
@@ -8,6 +9,11 @@ without ``--write`` the proposal is shown in the explanation); the explanation g
 stderr. Nothing printed holds the API key or URL credentials.
 Exit 0 converted, 3 declined (with why), 2 errors, each as one clear line, never a
 traceback. The API key is read from the environment variable the settings name.
+
+With ``--verify`` (or ``verify.enabled``) the original and the rewrite are built and run
+with a container engine first (``rewrite/verify``); a rewrite that failed verification is
+neither printed nor written (exit 4), and one that could not be verified (no engine, ...)
+is printed but not written (exit 5), unless ``--accept-unverified``.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import asyncio
 import difflib
 import os
 import stat
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -24,7 +31,7 @@ from pathlib import Path
 from .. import settings as settings_mod
 from ..echo import scrub
 from ..sidefile import read_bytes
-from ..cli import EXIT_DECLINED, EXIT_ERROR, EXIT_OK, UsageError, read_file, settings_from_args
+from ..cli import EXIT_DECLINED, EXIT_ERROR, EXIT_OK, EXIT_UNVERIFIED, EXIT_VERIFY_FAILED, UsageError, read_file, settings_from_args
 from .conversion import Job, choose_engine, convert
 from .report import plain
 from .result import Converted, Declined, Failed
@@ -143,10 +150,11 @@ def run_convert(args: argparse.Namespace) -> int:
         _say(f"slimstage: {note}", secrets)
     job = Job(text, settings, engine, context, read_project(context, text), api_key if engine == "claude" else None, notes)
     quiet = not sys.stderr.isatty()
+    verifying = settings.verify.enabled
     try:
-        outcome = asyncio.run(convert(job, _progress(quiet)))
+        outcome = asyncio.run(_cancellable(_convert_and_verify(job, path, verifying, _progress(quiet))))
     except KeyboardInterrupt:
-        _say("slimstage: conversion cancelled; nothing was changed")
+        _say("slimstage: conversion cancelled; nothing was changed" + ("; the verification's containers and images were removed" if verifying else ""))
         return 130
     except Exception as exc:  # never a traceback: say what broke in one line
         _say(f"slimstage: conversion failed: {type(exc).__name__}: {exc}", secrets)
@@ -166,6 +174,20 @@ def run_convert(args: argparse.Namespace) -> int:
             _say(f"slimstage: {note}", secrets)
         return EXIT_DECLINED
     assert isinstance(outcome, Converted)
+    code = EXIT_OK
+    report = outcome.verification
+    if verifying and report is not None and not report.passed:
+        failed = report.status == "failed"
+        code = EXIT_VERIFY_FAILED if failed else EXIT_UNVERIFIED
+        accept = getattr(args, "accept_unverified", False)
+        if failed and not accept:
+            _say(plain(outcome).rstrip(), secrets)
+            print(f"slimstage: {report.headline()} The rewrite was not {'written' if args.write else 'printed'}; nothing was changed (--accept-unverified prints or writes it anyway).", file=sys.stderr)
+            return code
+        if args.write and not accept:
+            _say(plain(outcome).rstrip(), secrets)
+            print(f"slimstage: {report.headline()} {path} was not written (--accept-unverified writes it anyway).", file=sys.stderr)
+            return code
     if args.write:
         assert target is not None
         try:
@@ -178,9 +200,9 @@ def run_convert(args: argparse.Namespace) -> int:
             _say(f"slimstage: cannot write {path}: {exc.strerror or exc}")
             return EXIT_ERROR
         _say(f"slimstage: wrote {target} (through the link {path})" if path.is_symlink() else f"slimstage: wrote {path}")
-        code = write_dockerignore(outcome, context)
-        if code:
-            return code
+        ignore_code = write_dockerignore(outcome, context)
+        if ignore_code:
+            return ignore_code
     elif args.diff:
         diff = difflib.unified_diff(
             text.splitlines(keepends=True),
@@ -193,4 +215,70 @@ def run_convert(args: argparse.Namespace) -> int:
         sys.stdout.write(outcome.text)
     sys.stdout.flush()
     _say(plain(outcome).rstrip(), secrets)
-    return EXIT_OK
+    return code
+
+
+async def _cancellable(work):
+    """Run ``work`` as a task that SIGTERM cancels like Ctrl-C does (so clean-up runs)."""
+    task = asyncio.ensure_future(work)
+    loop = asyncio.get_running_loop()
+    try:
+        loop.add_signal_handler(signal.SIGTERM, task.cancel)
+    except (NotImplementedError, RuntimeError, ValueError):
+        pass
+    try:
+        return await task
+    except asyncio.CancelledError:
+        raise KeyboardInterrupt from None
+
+
+async def _convert_and_verify(job: Job, path: Path, verifying: bool, progress):
+    if not verifying:
+        return await convert(job, progress)
+    from .verify.flow import claude_verifier, context_dir, find_engine, verify_outcome
+
+    engine, why = await find_engine(job.settings)
+    folder = context_dir(job.context, path.resolve().parent)
+    if engine is not None and job.engine == "claude":
+        from dataclasses import replace
+
+        job = replace(job, verifier=claude_verifier(job.text, folder, job.settings, progress, engine))
+    outcome = await convert(job, progress)
+    if engine is None and isinstance(outcome, Converted):
+        from dataclasses import replace
+
+        from .verify.result import Report
+
+        return replace(outcome, verification=Report("unavailable", "", message=f"not verified: {why}; the conversion was checked statically only"))
+    return await verify_outcome(outcome, job.text, folder, job.settings, progress, engine=engine)
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    from ..analysis.context import read_context
+    from .verify.flow import context_dir, verify_text
+
+    path = Path(args.path)
+    text, problem = read_file(path)
+    if text is None:
+        raise UsageError(problem or f"{path}: cannot read")
+    rewrite_text = None
+    if getattr(args, "rewrite", None):
+        rewrite_text, problem = read_file(Path(args.rewrite))
+        if rewrite_text is None:
+            raise UsageError(problem or f"{args.rewrite}: cannot read")
+    settings = settings_from_args(args, path)
+    context = read_context(path.resolve(), settings.context)
+    folder = context_dir(context, path.resolve().parent)
+    quiet = not sys.stderr.isatty()
+    try:
+        report = asyncio.run(_cancellable(verify_text(text, rewrite_text, folder, settings, _progress(quiet))))
+    except KeyboardInterrupt:
+        print("slimstage: verification cancelled; its containers and images were removed", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        print(f"slimstage: verification failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    print(report.text(), file=sys.stderr)
+    if report.passed:
+        return EXIT_OK
+    return EXIT_VERIFY_FAILED if report.status == "failed" else EXIT_UNVERIFIED

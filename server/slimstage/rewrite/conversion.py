@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import Callable, Optional
+from typing import Awaitable, Callable, Optional
 
 from ..analysis.context import UNKNOWN, BuildContext
 from ..dockerfile import parse
@@ -39,6 +39,9 @@ class Job:
     project: ProjectFiles = field(default_factory=ProjectFiles)
     api_key: Optional[str] = field(default=None, repr=False)
     notes: tuple[str, ...] = ()  # said to the user whatever happens (e.g. why this engine)
+    # Builds and runs a candidate that passed the gate (rewrite/verify/flow.claude_verifier):
+    # (the candidate with its report, the problems to send back). Claude retries on problems.
+    verifier: Optional[Callable[[Converted, int], Awaitable[tuple[Converted, tuple[str, ...]]]]] = field(default=None, repr=False)
 
 
 def choose_engine(settings: Settings, api_key: Optional[str], requested: Optional[str] = None) -> tuple[str, tuple[str, ...]]:
@@ -219,9 +222,16 @@ async def _with_claude(job: Job, original: Dockerfile, baseline: LintResult, pro
                         problems = [f"it contains {', '.join(leftover)}, which stands for no value in the request"]
                     else:
                         v, converted = _accept(job, original, baseline, proposal, text, "claude", attempt, notes[len(job.notes):])
-                        if converted is not None:
+                        if converted is not None and job.verifier is None:
                             return converted
-                        problems = list(v.problems)
+                        if converted is not None:
+                            progress("Building and running the rewrite…")
+                            converted, failures = await job.verifier(converted, attempt)
+                            if not failures or attempt == attempts:
+                                return converted  # a failed verification is reported, never applied unasked
+                            problems = list(failures)
+                        else:
+                            problems = list(v.problems)
                 if attempt < attempts:
                     progress(f"Retrying: {len(problems)} problem{'s' if len(problems) != 1 else ''}")
                     session.reject([redaction.apply(p) for p in problems])  # problems quote the restored text

@@ -19,7 +19,10 @@ def headline(outcome: Outcome) -> str:
     if isinstance(outcome, Converted):
         names = ", ".join(s.name for s in outcome.stages) if outcome.stages else ""
         line = f"Converted to a multi-stage build{f' ({names})' if names else ''} with {engine}."
-        if outcome.estimate is not None:
+        measured = _measured(outcome)
+        if measured:
+            line += f" Built and ran with {outcome.verification.engine}. {measured}"
+        elif outcome.estimate is not None:
             line += " " + outcome.estimate.short()
         hardening = [c for c in outcome.changes if c.hardening]
         if hardening:
@@ -43,6 +46,11 @@ def _declared_words(change, declared: tuple[str, ...]) -> str:
     return next((d for d in declared if is_declared(change, (d,))), "")
 
 
+def _measured(outcome: Converted) -> str:
+    report = outcome.verification
+    return report.measured() if report is not None and report.status == "passed" else ""
+
+
 def _notes_md(notes: tuple[str, ...]) -> list[str]:
     return [f"- {n}" for n in notes]
 
@@ -52,8 +60,15 @@ def markdown(outcome: Outcome, title: str = "Convert to multi-stage build") -> s
     out = [f"# {title}", ""]
     if isinstance(outcome, Converted):
         out += [f"Converted with {engine}" + (f" after {outcome.attempts} attempts" if outcome.attempts > 1 else "") + ".", ""]
-        if outcome.estimate is not None:
+        measured = _measured(outcome)
+        if measured:  # a measured figure replaces the estimate
+            out += ["## Size (measured)", "", measured, ""]
+        elif outcome.estimate is not None:
             out += ["## Size (estimate)", "", outcome.estimate.sentence(), ""]
+        report = outcome.verification
+        if report is not None:
+            lines = report.lines()
+            out += ["## Verification", "", *(lines[1:] if measured else lines), ""]
         if outcome.stages:
             out += ["## Stages", ""]
             out += [f"- **{s.name}**: {s.explanation}" if s.explanation else f"- **{s.name}**" for s in outcome.stages]

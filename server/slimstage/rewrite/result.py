@@ -151,6 +151,7 @@ class Converted:
     declared_changes: tuple[str, ...] = ()  # the engine's own words for its deliberate contract changes
     dockerignore: Optional["DockerignoreEdit"] = None  # a proposed .dockerignore, applied with the Dockerfile
     warnings: tuple[str, ...] = ()  # the engine's warnings, shown to the user
+    verification: Optional[object] = None  # a rewrite.verify.Report when it was built and run
 
     status = "converted"
 
