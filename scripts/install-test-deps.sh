@@ -2,12 +2,22 @@
 # Installs what the whole test suite needs: the package with its test extras, and the
 # real editors for the end-to-end tests (Neovim, code-server + headless Chromium).
 # Idempotent: what is already installed is skipped.
+#
+# Python packages go into a virtual environment in the checkout (.venv, or $SLIMSTAGE_VENV),
+# never into the system Python: Debian and Ubuntu mark theirs "externally managed" (PEP 668)
+# and pip refuses to install there. scripts/test.sh runs the tests with that environment.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$SECONDS
 
-python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
-echo "install: python package and test extras ($((SECONDS - started)) s)"
+bash scripts/install-python.sh
+echo "install: python package and test extras into ${SLIMSTAGE_VENV:-.venv} ($((SECONDS - started)) s)"
+
+# Real consumers of the CI output formats (GitHub's @actions/core), for tests/formats.
+if command -v npm >/dev/null && [ -f tests/formats/package-lock.json ]; then
+  (cd tests/formats && npm ci --silent --no-audit --no-fund >/dev/null)
+  echo "install: format consumers from npm ($((SECONDS - started)) s)"
+fi
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   need=()
