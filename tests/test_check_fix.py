@@ -196,3 +196,31 @@ def test_fix_result_matches_editor_fix_all(tmp_path: Path) -> None:
     main(["check", "--fix", str(p)])
     assert p.read_text() == expected
     assert lint(parse(expected), Settings()).violations is not None
+
+
+def test_bad_inputs_are_one_line_errors_and_never_written(tmp_path: Path, capsys) -> None:
+    fifo = tmp_path / "Dockerfile"
+    os.mkfifo(fifo)
+    binary = tmp_path / "bin.Dockerfile"
+    binary.write_bytes(b"FROM alpine\x00\x01\x02COPY . .\n")
+    assert main(["check", "--fix", str(fifo), str(binary), str(tmp_path / "missing")]) == 2
+    err = capsys.readouterr().err
+    assert "not a regular file" in err and "binary" in err and "No such file" in err and "Traceback" not in err
+    assert binary.read_bytes() == b"FROM alpine\x00\x01\x02COPY . .\n"
+
+
+def test_many_fixes_repeat_until_stable_and_stay_bounded(tmp_path: Path, capsys, monkeypatch) -> None:
+    """60 fixable findings: more than one fix_all pass (50 fixes each) fixes them all; with
+    the number of passes cut to one, the fixing stops at 50 and the rest is reported."""
+    import slimstage.fixfiles as fixfiles
+
+    body = "FROM python:3.12-slim\nWORKDIR /app\n" + "".join(f"RUN pip install pkg{i}\n" for i in range(60)) + 'CMD ["python"]\n'
+    p = tmp_path / "Dockerfile"
+    p.write_text(body)
+    assert main(["check", "--fix", "--select", "SLIM106", str(p)]) == 0
+    assert "Fixed 60 findings in 1 file" in capsys.readouterr().out
+    p.write_text(body)
+    monkeypatch.setattr(fixfiles, "MAX_PASSES", 1)
+    assert main(["check", "--fix", "--select", "SLIM106", str(p)]) == 1
+    out = capsys.readouterr().out
+    assert "Fixed 50 findings in 1 file" in out and "10 findings (10 fixable) in 1 file" in out

@@ -20,6 +20,7 @@ from typing import Optional
 from .settings import Settings
 
 MAX_PASSES = 4  # fix_all re-checks after every fix; a pass that changes nothing ends the loop
+FILE_BUDGET_S = 30.0  # each fix re-checks the whole file: stop fixing one huge file after this
 
 BOM = "\ufeff"
 
@@ -78,12 +79,18 @@ def _syntax_errors(doc) -> int:
 
 
 def fix_text(text: str, settings: Settings, context, unsafe: bool = False) -> tuple[str, list[str]]:
-    """Apply fixes to LF text until a pass changes nothing (at most MAX_PASSES passes)."""
+    """Apply fixes to LF text until a pass changes nothing (at most MAX_PASSES passes, and
+    no new fix started after FILE_BUDGET_S: what is left is reported as remaining)."""
+    import time
+
     from .fixes import fix_all
 
+    deadline = time.monotonic() + FILE_BUDGET_S
     applied: list[str] = []
     for _ in range(MAX_PASSES):
-        text, done = fix_all(text, settings, context, unsafe=unsafe)
+        if applied and time.monotonic() > deadline:
+            break
+        text, done = fix_all(text, settings, context, deadline=deadline, unsafe=unsafe)
         applied += done
         if not done:
             break
