@@ -1,14 +1,18 @@
 """The pre-commit hooks (.pre-commit-hooks.yaml), run by the real ``pre-commit try-repo``.
 
-pre-commit clones this checkout (uncommitted changes included), builds its own virtual
+The checkout as it is (uncommitted changes included) is committed once into a snapshot
+repository; ``pre-commit try-repo`` clones that at its commit, builds its own virtual
 environment and installs slimstage from the repository itself (its dependencies from
-PyPI), then runs the hooks on the Dockerfiles of a temporary git repository.
+PyPI), then runs the hook on the Dockerfiles of a temporary git repository. try-repo
+builds a new environment on every call, so the other cases use ``pre-commit run`` with a
+config naming the same repository and commit (one more build, then cached).
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,12 +25,27 @@ NODE_BAD = 'FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci\nUSER node\nCMD ["n
 CLEAN = 'FROM scratch\nCOPY app /app\nENTRYPOINT ["/app"]\n'
 
 
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout.strip()
+
+
+def snapshot(dest: Path) -> tuple[Path, str]:
+    """This checkout's files (tracked, and new ones not ignored) committed in a repository of
+    their own: one fixed commit, so pre-commit builds the hook environment once."""
+    names = git(ROOT, "ls-files", "-co", "--exclude-standard", "-z").split("\0")
+    for name in filter(None, names):
+        src = ROOT / name
+        if src.is_file() and not src.is_symlink():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / name)
+    git(dest, "init", "-q")
+    git(dest, "add", "-A")
+    git(dest, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-q", "--no-verify", "-m", "snapshot")
+    return dest, git(dest, "rev-parse", "HEAD")
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory) -> tuple[Path, dict]:
+def project(tmp_path_factory) -> tuple[Path, dict, Path, str]:
     if importlib.util.find_spec("pre_commit") is None:
         if os.environ.get("CI"):
             pytest.fail("pre-commit is not installed (it is in the test extras)")
@@ -46,13 +65,14 @@ def project(tmp_path_factory) -> tuple[Path, dict]:
     # its own cache: the hook environment is built from this checkout, never a stale one
     env |= {"PRE_COMMIT_HOME": str(base / "cache"), "NO_COLOR": "1", "PYTHONPATH": ""}
     env |= {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid"}
-    return repo, env
+    hooks_repo, rev = snapshot(base / "slimstage")
+    return repo, env, hooks_repo, rev
 
 
-def try_repo(project: tuple[Path, dict], *args: str) -> subprocess.CompletedProcess:
-    repo, env = project
+def try_repo(project: tuple, *args: str) -> subprocess.CompletedProcess:
+    repo, env, hooks_repo, rev = project
     return subprocess.run(
-        [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), *args, "--color", "never"],
+        [sys.executable, "-m", "pre_commit", "try-repo", str(hooks_repo), *args, "--ref", rev, "--color", "never"],
         cwd=repo, env=env, capture_output=True, text=True, timeout=600,
     )
 
@@ -66,20 +86,34 @@ def test_check_hook_reports_findings_and_fails(project) -> None:
     assert "notes.txt" not in out  # types: [dockerfile] passes Dockerfiles only
 
 
+def run_hook(project: tuple, *args: str) -> subprocess.CompletedProcess:
+    """``pre-commit run`` with a config naming the same repository and commit: unlike
+    try-repo (a fresh store every time) it builds the hook environment once."""
+    repo, env, hooks_repo, rev = project
+    config = repo / ".pre-commit-config.yaml"
+    if not config.exists():
+        config.write_text(f"repos:\n  - repo: {hooks_repo}\n    rev: {rev}\n    hooks:\n      - id: slimstage\n      - id: slimstage-fix\n")
+        git(repo, "add", ".pre-commit-config.yaml")
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", "run", *args, "--color", "never"],
+        cwd=repo, env=env, capture_output=True, text=True, timeout=600,
+    )
+
+
 def test_check_hook_passes_a_clean_file(project) -> None:
-    proc = try_repo(project, "slimstage", "--files", "tool.Dockerfile")
+    proc = run_hook(project, "slimstage", "--files", "tool.Dockerfile")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Passed" in proc.stdout
 
 
 def test_fix_hook_fixes_the_file(project) -> None:
-    repo, _ = project
-    proc = try_repo(project, "slimstage-fix", "--files", "svc/Dockerfile")
+    repo = project[0]
+    proc = run_hook(project, "slimstage-fix", "--files", "svc/Dockerfile")
     out = proc.stdout + proc.stderr
     assert proc.returncode == 1, out  # pre-commit fails a hook that changed files
     assert "files were modified by this hook" in out
     fixed = (repo / "svc" / "Dockerfile").read_text()
     assert "COPY package.json package-lock.json ./" in fixed
     git(repo, "add", "-A")
-    proc = try_repo(project, "slimstage", "--files", "svc/Dockerfile")
+    proc = run_hook(project, "slimstage", "--files", "svc/Dockerfile")
     assert proc.returncode == 0, proc.stdout + proc.stderr
