@@ -159,6 +159,7 @@ def violation_json(path: str, v) -> dict:
 
 
 def format_sarif(reports: list[FileReport]) -> dict:
+    from .formats import relative_path
     from .rules.base import all_rules, docs_url
 
     level = {"error": "error", "warning": "warning", "info": "note", "hint": "note"}
@@ -176,7 +177,7 @@ def format_sarif(reports: list[FileReport]) -> dict:
                     "locations": [
                         {
                             "physicalLocation": {
-                                "artifactLocation": {"uri": Path(rep.path).as_posix()},
+                                "artifactLocation": {"uri": relative_path(rep.path)},
                                 "region": {
                                     "startLine": v.range.start.line + 1,
                                     "startColumn": v.range.start.character + 1,

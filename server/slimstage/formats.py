@@ -147,13 +147,14 @@ def _gh_prop(s: str) -> str:
 
 
 def format_github(reports: Sequence) -> str:
-    """``::warning file=...,line=...::message`` lines: GitHub shows them as annotations."""
+    """``::warning file=...,line=...::message`` lines: GitHub shows them as annotations on
+    the pull request's diff when ``file`` is relative to the repository root."""
     lines = []
     for rep in reports:
         for v in rep.violations:
             props = [
                 ("title", f"{v.code} ({v.name})"),
-                ("file", Path(rep.path).as_posix()),
+                ("file", relative_path(rep.path)),
                 ("line", str(v.range.start.line + 1)),
                 ("endLine", str(v.range.end.line + 1)),
             ]
@@ -169,8 +170,9 @@ def format_github(reports: Sequence) -> str:
 _GITLAB_SEVERITY = {"error": "major", "warning": "minor", "info": "info", "hint": "info"}
 
 
-def _relative(path: str) -> str:
-    """GitLab wants paths relative to the repository: relative to the working folder."""
+def relative_path(path: str) -> str:
+    """GitHub and GitLab want paths relative to the repository (run from its root): a path
+    below the working folder is made relative to it; any other stays as it is."""
     p = Path(path)
     if p.is_absolute():
         try:
@@ -184,7 +186,7 @@ def format_gitlab(reports: Sequence) -> str:
     """A Code Quality report: a JSON array of issues with a stable fingerprint each."""
     issues = []
     for rep in reports:
-        path = _relative(rep.path)
+        path = relative_path(rep.path)
         seen: dict[str, int] = {}
         for v in rep.violations:
             key = f"{path}\0{v.code}\0{v.message}"

@@ -27,7 +27,7 @@ import jsonschema
 import pytest
 
 from slimstage.cli import check_all, discover, main
-from slimstage.formats import format_github, format_gitlab, shorten, summary_line
+from slimstage.formats import format_github, format_gitlab, relative_path, shorten, summary_line
 from slimstage.settings import Settings
 
 from ..conftest import CORPUS
@@ -84,13 +84,19 @@ def test_gitlab_validates_against_gitlabs_schema(reports) -> None:
     assert json.loads(format_gitlab(reports)) == issues  # stable across runs
 
 
-def test_gitlab_paths_are_relative_to_the_working_folder(tmp_path: Path, monkeypatch, capsys) -> None:
+def test_paths_are_relative_to_the_working_folder(tmp_path: Path, monkeypatch, capsys) -> None:
+    """GitHub, GitLab and code scanning place findings by paths relative to the repository."""
     (tmp_path / "svc").mkdir()
     (tmp_path / "svc" / "Dockerfile").write_text(NODE_BAD)
     monkeypatch.chdir(tmp_path)
     main(["check", "--format", "gitlab", str(tmp_path / "svc")])
     issues = json.loads(capsys.readouterr().out)
     assert {i["location"]["path"] for i in issues} == {"svc/Dockerfile"}
+    main(["check", "--format", "github", str(tmp_path / "svc")])
+    assert all(",file=svc/Dockerfile," in line for line in capsys.readouterr().out.splitlines())
+    main(["check", "--format", "sarif", str(tmp_path / "svc")])
+    results = json.loads(capsys.readouterr().out)["runs"][0]["results"]
+    assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results} == {"svc/Dockerfile"}
 
 
 def test_checkstyle_validates_against_checkstyles_xsd(reports) -> None:
@@ -147,7 +153,7 @@ def test_github_matches_what_actions_core_writes(reports) -> None:
     items = []
     for rep in reports:
         for v in rep.violations:
-            props = {"title": f"{v.code} ({v.name})", "file": Path(rep.path).as_posix(),
+            props = {"title": f"{v.code} ({v.name})", "file": relative_path(rep.path),
                      "startLine": v.range.start.line + 1, "endLine": v.range.end.line + 1}
             if v.range.start.line == v.range.end.line:
                 props |= {"startColumn": v.range.start.character + 1, "endColumn": v.range.end.character + 1}
