@@ -224,3 +224,22 @@ def test_many_fixes_repeat_until_stable_and_stay_bounded(tmp_path: Path, capsys,
     assert main(["check", "--fix", "--select", "SLIM106", str(p)]) == 1
     out = capsys.readouterr().out
     assert "Fixed 50 findings in 1 file" in out and "10 findings (10 fixable) in 1 file" in out
+
+
+def test_diff_applies_with_git_apply_and_equals_the_fix(tmp_path: Path, monkeypatch, capsys) -> None:
+    """--diff is a real patch: git apply turns the file into what --fix writes."""
+    import subprocess
+
+    text = NODE_BAD.replace("USER node\n", "") + "EXPOSE 3000"  # no newline at the end
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    for d in ("a", "b"):
+        (tmp_path / d / "Dockerfile").write_text(text)
+    monkeypatch.chdir(tmp_path / "a")
+    main(["check", "--fix", "--diff", "Dockerfile"])
+    patch = capsys.readouterr().out
+    assert patch.startswith("--- a/Dockerfile\n+++ b/Dockerfile\n")
+    subprocess.run(["git", "apply", "-"], input=patch, text=True, check=True, cwd=tmp_path / "a")
+    monkeypatch.chdir(tmp_path / "b")
+    main(["check", "--fix", "Dockerfile"])
+    assert (tmp_path / "a" / "Dockerfile").read_text() == (tmp_path / "b" / "Dockerfile").read_text() != text
