@@ -25,6 +25,9 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   command -v chromium >/dev/null || need+=(chromium)
   command -v emacs >/dev/null || need+=(emacs-nox)
   dpkg -s elpa-eglot >/dev/null 2>&1 || need+=(elpa-eglot)
+  # Debian's own python3 (externally managed, PEP 668) with venv: tests/test_setup.py runs
+  # the README's set-up command with it.
+  dpkg -s python3-venv >/dev/null 2>&1 || need+=(python3-venv)
   for s in clients/vscode/scripts/apt-packages.txt; do
     [ -f "$s" ] && while read -r pkg; do
       [ -n "$pkg" ] && ! dpkg -s "$pkg" >/dev/null 2>&1 && need+=("$pkg")
