@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
+from .test_setup import checkout_copy
 
 NODE_BAD = 'FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci\nUSER node\nCMD ["node", "index.js"]\n'
 CLEAN = 'FROM scratch\nCOPY app /app\nENTRYPOINT ["/app"]\n'
@@ -32,12 +31,7 @@ def git(repo: Path, *args: str) -> str:
 def snapshot(dest: Path) -> tuple[Path, str]:
     """This checkout's files (tracked, and new ones not ignored) committed in a repository of
     their own: one fixed commit, so pre-commit builds the hook environment once."""
-    names = git(ROOT, "ls-files", "-co", "--exclude-standard", "-z").split("\0")
-    for name in filter(None, names):
-        src = ROOT / name
-        if src.is_file() and not src.is_symlink():
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / name)
+    checkout_copy(dest)
     git(dest, "init", "-q")
     git(dest, "add", "-A")
     git(dest, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-q", "--no-verify", "-m", "snapshot")

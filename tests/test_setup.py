@@ -41,7 +41,7 @@ def checkout_copy(dest: Path) -> Path:
     ).stdout.decode().split("\0")
     for name in filter(None, names):
         src = ROOT / name
-        if src.is_file():
+        if src.is_file() and not src.is_symlink():
             (dest / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dest / name)
     return dest
