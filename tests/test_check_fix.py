@@ -95,7 +95,8 @@ def test_fix_on_every_fixable_rules_fixtures(tmp_path: Path, capsys) -> None:
     assert fixed_any >= FIXABLE - {"SLIM204"}, FIXABLE - fixed_any
 
 
-def test_fix_on_the_corpus(tmp_path: Path, in_ci: bool, capsys) -> None:
+@pytest.mark.parametrize("extra", [[], ["--unsafe-fixes"]], ids=["safe", "unsafe"])
+def test_fix_on_the_corpus(tmp_path: Path, in_ci: bool, capsys, extra: list[str]) -> None:
     files = corpus_files()
     if not files:
         if in_ci:
@@ -108,7 +109,7 @@ def test_fix_on_the_corpus(tmp_path: Path, in_ci: bool, capsys) -> None:
     found_files = discover([str(copy)], [])
     assert len(found_files) > 100
     before = {p: (p.read_bytes(), codes(p)) for p in found_files}
-    rc = main(["check", "--fix", "--format", "json", str(copy)])
+    rc = main(["check", "--fix", *extra, "--format", "json", str(copy)])
     captured = capsys.readouterr()
     assert rc in (0, 1), captured.err
     remaining = Counter((Path(d["path"]), d["code"]) for d in json.loads(captured.out))
