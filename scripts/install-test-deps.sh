@@ -3,12 +3,22 @@
 # real editors for the end-to-end tests (Neovim, code-server + headless Chromium), and the
 # container engine (buildah) with stand-in base images for the build-and-run tests.
 # Idempotent: what is already installed is skipped.
+#
+# Python packages go into a virtual environment in the checkout (.venv, or $SLIMSTAGE_VENV),
+# never into the system Python: Debian and Ubuntu mark theirs "externally managed" (PEP 668)
+# and pip refuses to install there. scripts/test.sh runs the tests with that environment.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$SECONDS
 
-python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
-echo "install: python package and test extras ($((SECONDS - started)) s)"
+bash scripts/install-python.sh
+echo "install: python package and test extras into ${SLIMSTAGE_VENV:-.venv} ($((SECONDS - started)) s)"
+
+# Real consumers of the CI output formats (GitHub's @actions/core), for tests/formats.
+if command -v npm >/dev/null && [ -f tests/formats/package-lock.json ]; then
+  (cd tests/formats && npm ci --silent --no-audit --no-fund >/dev/null)
+  echo "install: format consumers from npm ($((SECONDS - started)) s)"
+fi
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   need=()
@@ -21,6 +31,9 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   for pkg in buildah podman uidmap mmdebstrap; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
   done
+  # Debian's own python3 (externally managed, PEP 668) with venv: tests/test_setup.py runs
+  # the README's set-up command with it.
+  dpkg -s python3-venv >/dev/null 2>&1 || need+=(python3-venv)
   for s in clients/vscode/scripts/apt-packages.txt; do
     [ -f "$s" ] && while read -r pkg; do
       [ -n "$pkg" ] && ! dpkg -s "$pkg" >/dev/null 2>&1 && need+=("$pkg")

@@ -27,7 +27,7 @@ def bad_file(tmp_path: Path) -> Path:
 def test_text_format_and_exit_code(bad_file: Path, capsys) -> None:
     assert main(["check", str(bad_file)]) == 1
     out = capsys.readouterr().out
-    assert f"{bad_file}:3:1: SLIM101 " in out
+    assert f"{bad_file}:3:1: warning SLIM101 " in out
 
 
 def test_json_format(bad_file: Path, capsys) -> None:

@@ -16,9 +16,10 @@ import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Optional, Sequence
+from typing import Iterator, Optional, Sequence
 
 from . import __version__
+from .formats import FORMATS
 from .settings import SEVERITIES, Settings
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_DECLINED = 0, 1, 2, 3
@@ -160,21 +161,6 @@ def check_all(files: list[Path], settings: Settings, jobs: int) -> Iterator[File
 
 # -- output -------------------------------------------------------------------------------
 
-_COLOURS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m", "hint": "\033[2m"}
-
-
-def format_text(reports: Iterable[FileReport], colour: bool, out) -> None:
-    for rep in reports:
-        for v in rep.violations:
-            loc = f"{rep.path}:{v.range.start.line + 1}:{v.range.start.character + 1}:"
-            code = v.code
-            if colour:
-                loc = f"\033[1m{loc}\033[0m"
-                code = f"{_COLOURS.get(v.severity, '')}{code}\033[0m"
-            fix = " [fix available]" if v.fix is not None else ""
-            out.write(f"{loc} {code} {v.message}{fix}\n")
-
-
 def violation_json(path: str, v) -> dict:
     return {
         "path": path,
@@ -199,6 +185,7 @@ def sarif_uri(path: str) -> str:
 
 
 def format_sarif(reports: list[FileReport]) -> dict:
+    from .formats import relative_path
     from .rules.base import all_rules, docs_url
 
     level = {"error": "error", "warning": "warning", "info": "note", "hint": "note"}
@@ -216,7 +203,7 @@ def format_sarif(reports: list[FileReport]) -> dict:
                     "locations": [
                         {
                             "physicalLocation": {
-                                "artifactLocation": {"uri": sarif_uri(rep.path)},
+                                "artifactLocation": {"uri": sarif_uri(relative_path(rep.path))},
                                 "region": {
                                     "startLine": v.range.start.line + 1,
                                     "startColumn": v.range.start.character + 1,
@@ -300,34 +287,63 @@ def settings_from_args(args: argparse.Namespace, start: Path) -> Settings:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from .formats import render, summary_line, use_colour
+
     errors: list[str] = []
     files = discover(args.paths, errors)
     settings = settings_from_args(args, Path(args.paths[0]) if args.paths else Path.cwd())
-    reports = list(check_all(files, settings, args.jobs))
+    out = sys.stdout
+    fixing = args.fix or args.diff
+    if fixing:
+        reports = _fix_files(files, settings, args, errors)
+    else:
+        reports = list(check_all(files, settings, args.jobs))
     for rep in reports:
         if rep.problem:
             errors.append(rep.problem)
     for e in errors:
         print(f"slimstage: {e}", file=sys.stderr)
-    out = sys.stdout
-    if args.format == "json":
-        json.dump([violation_json(r.path, v) for r in reports for v in r.violations], out, indent=2)
-        out.write("\n")
-    elif args.format == "sarif":
-        json.dump(format_sarif(reports), out, indent=2)
-        out.write("\n")
+    if args.diff:  # the diff is the output; what would remain goes to stderr
+        print(f"Would remain: {summary_line(reports, args.unsafe_fixes)}", file=sys.stderr)
     else:
-        colour = args.color == "always" or (args.color == "auto" and out.isatty() and not os.environ.get("NO_COLOR"))
-        format_text(reports, colour, out)
-        if args.statistics or (out.isatty() and colour):
-            total = sum(len(r.violations) for r in reports)
-            print(f"{total} finding(s) in {len(reports)} file(s)", file=sys.stderr)
+        colour = use_colour(args.color, out)
+        out.write(render(args.format, reports, colour=colour, full=args.full, unsafe=args.unsafe_fixes,
+                         statistics=args.statistics, fail_level=args.fail_level))
     if errors:
         return EXIT_ERROR
     threshold = SEVERITIES.index(args.fail_level)
     if any(SEVERITIES.index(v.severity) <= threshold for r in reports for v in r.violations):
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _fix_files(files: list[Path], settings: Settings, args: argparse.Namespace, errors: list[str]) -> list[FileReport]:
+    """``check --fix`` (and ``--diff``): fix each file, say what was fixed, return what remains."""
+    from .fixfiles import fix_file
+
+    reports: list[FileReport] = []
+    fixed_files = fixed_total = 0
+    # With --diff or a machine format, stdout belongs to the diff or the report.
+    note = sys.stderr if (args.diff or args.format != "text") else sys.stdout
+    for path in files:
+        outcome = fix_file(path, settings, unsafe=args.unsafe_fixes, write=not args.diff)
+        reports.append(FileReport(outcome.path, outcome.violations, outcome.problem))
+        if not outcome.changed:
+            continue
+        fixed_files += 1
+        fixed_total += len(outcome.fixed)
+        if args.diff:
+            sys.stdout.write(outcome.diff())
+        counts: dict[str, int] = {}
+        for code in outcome.fixed:
+            counts[code] = counts.get(code, 0) + 1
+        what = ", ".join(code + (f" x{n}" if n > 1 else "") for code, n in counts.items())
+        verb = "would fix" if args.diff else "fixed"
+        print(f"{outcome.path}: {verb} {what}", file=note)
+    verb = "Would fix" if args.diff else "Fixed"
+    s = "" if fixed_total == 1 else "s"
+    print(f"{verb} {fixed_total} finding{s} in {fixed_files} file{'' if fixed_files == 1 else 's'}", file=note)
+    return reports
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
@@ -397,11 +413,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="report multi-stage-build pitfalls in Dockerfiles")
     check.add_argument("paths", nargs="+", metavar="PATH", help="Dockerfiles, or folders to search for them")
-    check.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    check.add_argument("--format", choices=FORMATS, default="text",
+                       help="text (default); json; sarif; github (workflow-command annotations); gitlab (Code Quality report); checkstyle; junit")
     check.add_argument("--fail-level", choices=SEVERITIES, default="warning", help="lowest severity that makes the exit code 1 (default: warning)")
     check.add_argument("--jobs", "-j", type=int, default=0, help="check files in N processes (default 0: one per core, up to 4, when there are 64 files or more)")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
-    check.add_argument("--statistics", action="store_true", help="print the number of findings to stderr")
+    check.add_argument("--statistics", action="store_true", help="text format: count the findings per rule before the summary")
+    check.add_argument("--full", action="store_true", help="text format: print long messages whole instead of their first sentence")
+    check.add_argument("--fix", action="store_true", help="apply the safe fixes (the editor's \"fix all\") to the files, then report what remains")
+    check.add_argument("--diff", action="store_true", help="with --fix: print the fixes as a unified diff instead of writing them")
+    check.add_argument("--unsafe-fixes", action="store_true", help="with --fix: also apply fixes that may change what the image does (e.g. USER, --no-install-recommends)")
     settings_flags(check)
     check.set_defaults(func=cmd_check)
 

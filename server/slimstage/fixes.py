@@ -85,6 +85,7 @@ def fix_all(
     context: BuildContext = UNKNOWN,
     deadline: float | None = None,
     first: LintResult | None = None,
+    unsafe: bool = False,
 ) -> tuple[str, list[str]]:
     """Apply every safe, in-file fix one at a time, re-checking in between.
 
@@ -93,6 +94,7 @@ def fix_all(
     ``time.monotonic()`` value) stops after the fix in progress once passed: each round
     re-checks the whole file, which on a 10,000-line file is seconds, and an editor asks
     for code actions every time the cursor rests on a finding.
+    ``unsafe`` also applies fixes marked ``safe=False`` (``check --fix --unsafe-fixes``).
     """
     applied: list[str] = []
     seen: set[str] = set()
@@ -100,7 +102,7 @@ def fix_all(
         if deadline is not None and applied and time.monotonic() > deadline:
             break
         result = first if first is not None and not applied else lint(parse(text), settings, context)  # ``first``: the findings of ``text`` already known
-        candidates = [v for v in result.violations if v.fix is not None and v.fix.safe and v.fix.edits and not v.fix.files]
+        candidates = [v for v in result.violations if v.fix is not None and (v.fix.safe or unsafe) and v.fix.edits and not v.fix.files]
         candidates = [v for v in candidates if f"{v.code}:{v.range}" not in seen]
         if not candidates:
             break

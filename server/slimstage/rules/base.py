@@ -47,7 +47,10 @@ class Fix:
     title: str
     edits: tuple[Edit, ...] = ()
     files: tuple[FileChange, ...] = ()
-    safe: bool = True  # applied by "fix all"
+    # safe: the result builds and behaves as before (applied by the editor's "fix all" and
+    # `check --fix`); False when it may change what the image does, e.g. which user runs it
+    # or which packages apt pulls in (applied only on request: `check --fix --unsafe-fixes`).
+    safe: bool = True
 
 
 @dataclass(frozen=True)
