@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, ClassVar, Iterable, Iterator, Mapping, Optional
 
+from ...analysis.images import MAX_EXPANDED
 from ...dockerfile.model import Dockerfile, Instruction, Range, Stage, index_of_utf16
 from ..base import Rule
 
@@ -175,7 +176,7 @@ class _Lexer:
         if name in self.env:
             self.out.matched.add(name)
             value = self.env[name]
-            if value is None:  # defined, but its value is not known here
+            if value is None or len(value) > MAX_EXPANDED:  # defined, but its value is not known here (or too long to carry)
                 self.unknown = True
                 return ""
             return value
@@ -339,7 +340,9 @@ def expand(text: str, env: Mapping[str, Optional[str]], escape: str = "\\", raw:
     except _Unknown:
         lex.out.result = None
         return lex.out
-    lex.out.result = None if lex.unknown else value
+    # A value past MAX_EXPANDED is "not known", as in analysis.scope: a doubling chain of
+    # ARGs/ENVs then stops growing instead of taking memory exponential in its length.
+    lex.out.result = None if lex.unknown or len(value) > MAX_EXPANDED else value
     return lex.out
 
 
