@@ -89,7 +89,12 @@ install_code_server() {
 }
 
 build_extension() {
-    step "extension: npm ci, typecheck, bundle, package"
+    # The bundled server is made with pip: the checkout's venv when there is one (a system
+    # Python may refuse pip, PEP 668), else python3.
+    if [ -z "${SLIMSTAGE_PYTHON:-}" ] && [ -x "$REPO/.venv/bin/python" ]; then
+        export SLIMSTAGE_PYTHON="$REPO/.venv/bin/python"
+    fi
+    step "extension: npm ci, typecheck, bundle (Python: ${SLIMSTAGE_PYTHON:-python3}), package"
     (cd "$REPO/clients/vscode" && npm ci --no-audit --no-fund >/dev/null && npm run --silent package >/dev/null)
     ls -l "$REPO/clients/vscode/dist/slimstage.vsix"
 }
