@@ -217,7 +217,7 @@ class UndefinedVar(BuildKitCheck):
     """
 
     code = "UndefinedVar"
-    summary = "Variables should be defined before their use."
+    summary = "An instruction BuildKit expands uses a variable that is not defined."
     fixable = True
 
     def check(self, a: Analysis) -> Iterator[Violation]:
