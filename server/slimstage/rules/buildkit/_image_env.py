@@ -8,10 +8,10 @@ nothing about names it might define.
 
 from __future__ import annotations
 
-_JAVA = ("JAVA_HOME", "JAVA_VERSION", "LANG", "LANGUAGE", "LC_ALL")
+_JAVA = ("JAVA_HOME", "JAVA_VERSION", "JAVA_BASE_URL", "JAVA_URL_VERSION", "JAVA_DEBIAN_VERSION", "LANG", "LANGUAGE", "LC_ALL")
 _PHP = (
     "PHPIZE_DEPS", "PHP_INI_DIR", "APACHE_CONFDIR", "APACHE_ENVVARS", "PHP_CFLAGS", "PHP_CPPFLAGS", "PHP_LDFLAGS",
-    "GPG_KEYS", "PHP_VERSION", "PHP_URL", "PHP_ASC_URL", "PHP_SHA256",
+    "GPG_KEYS", "PHP_VERSION", "PHP_URL", "PHP_ASC_URL", "PHP_SHA256", "PHP_EXTRA_CONFIGURE_ARGS", "PHP_EXTRA_BUILD_DEPS",
 )
 _DOTNET = (
     "APP_UID", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_URLS", "DOTNET_RUNNING_IN_CONTAINER", "DOTNET_VERSION", "ASPNET_VERSION",
@@ -23,9 +23,8 @@ _NONE: tuple[str, ...] = ()
 
 IMAGE_ENV: dict[str, tuple[str, ...]] = {
     # distributions: PATH only
-    "alpine": _NONE, "busybox": _NONE, "debian": _NONE, "ubuntu": _NONE, "centos": _NONE, "fedora": _NONE,
-    "rockylinux": _NONE, "almalinux": _NONE, "amazonlinux": _NONE, "oraclelinux": _NONE, "archlinux": _NONE,
-    "opensuse/leap": _NONE, "opensuse/tumbleweed": _NONE, "photon": _NONE, "clearlinux": _NONE,
+    "alpine": _NONE, "busybox": _NONE, "debian": _NONE, "ubuntu": _NONE, "centos": _NONE, "fedora": ("DISTTAG", "FGC", "FBR"),
+    "rockylinux": _NONE, "almalinux": _NONE, "amazonlinux": _NONE, "oraclelinux": _NONE,
     "buildpack-deps": _NONE, "registry.access.redhat.com/ubi8/ubi": _NONE, "registry.access.redhat.com/ubi9/ubi": _NONE,
     "gcr.io/distroless/static": ("SSL_CERT_FILE",), "gcr.io/distroless/base": ("SSL_CERT_FILE",),
     "gcr.io/distroless/static-debian11": ("SSL_CERT_FILE",), "gcr.io/distroless/static-debian12": ("SSL_CERT_FILE",),
@@ -53,10 +52,10 @@ IMAGE_ENV: dict[str, tuple[str, ...]] = {
     # servers
     "nginx": ("NGINX_VERSION", "NJS_VERSION", "NJS_RELEASE", "PKG_RELEASE", "DYNPKG_RELEASE"),
     "httpd": ("HTTPD_PREFIX", "HTTPD_VERSION", "HTTPD_SHA256", "HTTPD_PATCHES"),
-    "redis": ("REDIS_DOWNLOAD_URL", "REDIS_DOWNLOAD_SHA", "REDIS_VERSION"),
-    "postgres": ("GOSU_VERSION", "LANG", "PG_MAJOR", "PG_VERSION", "PGDATA", "DOCKER_PG_LLVM_DEPS"),
+    "redis": ("REDIS_DOWNLOAD_URL", "REDIS_DOWNLOAD_SHA", "REDIS_VERSION", "GOSU_VERSION"),
+    "postgres": ("GOSU_VERSION", "LANG", "PG_MAJOR", "PG_VERSION", "PGDATA", "PG_SHA256", "DOCKER_PG_LLVM_DEPS"),
     "mysql": ("GOSU_VERSION", "MYSQL_MAJOR", "MYSQL_VERSION", "MYSQL_SHELL_VERSION"),
-    "docker": ("DOCKER_VERSION", "DOCKER_BUILDX_VERSION", "DOCKER_COMPOSE_VERSION", "DOCKER_TLS_CERTDIR", "DIND_COMMIT"),
+    "docker": ("DOCKER_VERSION", "DOCKER_BUILDX_VERSION", "DOCKER_COMPOSE_VERSION", "DOCKER_TLS_CERTDIR", "DIND_COMMIT", "DOCKER_CHANNEL"),
 }
 
 

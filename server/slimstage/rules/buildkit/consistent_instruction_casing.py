@@ -41,7 +41,7 @@ class ConsistentInstructionCasing(BuildKitCheck):
     """
 
     code = "ConsistentInstructionCasing"
-    summary = "All commands within the Dockerfile should use the same casing (either upper or lower)."
+    summary = "An instruction keyword is not in the case most keywords of the file use."
     fixable = True
 
     def check(self, a: Analysis) -> Iterator[Violation]:

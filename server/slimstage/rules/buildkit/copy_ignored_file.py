@@ -47,7 +47,7 @@ class CopyIgnoredFile(BuildKitCheck):
     """
 
     code = "CopyIgnoredFile"
-    summary = "Attempting to Copy file that is excluded by .dockerignore."
+    summary = "COPY/ADD of a path the .dockerignore excludes."
     settings = ("context",)
 
     def check(self, a: Analysis) -> Iterator[Violation]:

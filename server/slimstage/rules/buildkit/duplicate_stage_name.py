@@ -41,7 +41,7 @@ class DuplicateStageName(BuildKitCheck):
     """
 
     code = "DuplicateStageName"
-    summary = "Stage names should be unique."
+    summary = "Two stages have the same name."
 
     def check(self, a: Analysis) -> Iterator[Violation]:
         first: dict[str, object] = {}

@@ -39,7 +39,7 @@ class ExposeInvalidFormat(BuildKitCheck):
     """
 
     code = "ExposeInvalidFormat"
-    summary = "IP address and host-port mapping should not be used in EXPOSE instruction. This will become an error in a future release."
+    summary = "EXPOSE with an IP address or host port (a future release rejects it)."
     fixable = True
 
     def check(self, a: Analysis) -> Iterator[Violation]:

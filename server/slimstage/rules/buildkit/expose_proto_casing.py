@@ -38,7 +38,7 @@ class ExposeProtoCasing(BuildKitCheck):
     """
 
     code = "ExposeProtoCasing"
-    summary = "Protocol in EXPOSE instruction should be lowercase."
+    summary = "An EXPOSE protocol is not lower case."
     fixable = True
 
     def check(self, a: Analysis) -> Iterator[Violation]:

@@ -36,7 +36,7 @@ class FromAsCasing(BuildKitCheck):
     """
 
     code = "FromAsCasing"
-    summary = "The 'as' keyword should match the case of the 'from' keyword."
+    summary = "AS is not written in the case of its FROM."
     fixable = True
 
     def check(self, a: Analysis) -> Iterator[Violation]:

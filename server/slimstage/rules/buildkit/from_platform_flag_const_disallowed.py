@@ -41,7 +41,7 @@ class FromPlatformFlagConstDisallowed(BuildKitCheck):
     """
 
     code = "FromPlatformFlagConstDisallowed"
-    summary = "FROM --platform flag should not use a constant value."
+    summary = "FROM --platform pins a constant platform."
 
     def check(self, a: Analysis) -> Iterator[Violation]:
         for st in a.doc.stages:

@@ -76,7 +76,7 @@ class InvalidBaseImagePlatform(BuildKitCheck):
 
     code = "InvalidBaseImagePlatform"
     url = "https://docs.docker.com/reference/build-checks/"
-    summary = "Base image platform does not match expected target platform."
+    summary = "The base image exists only for another platform than the stage is built for."
 
     def check(self, a: Analysis) -> Iterator[Violation]:
         f = facts(a)

@@ -40,7 +40,7 @@ class InvalidDefaultArgInFrom(BuildKitCheck):
     """
 
     code = "InvalidDefaultArgInFrom"
-    summary = "Default value for global ARG results in an empty or invalid base image name."
+    summary = "With the global ARG defaults, a FROM image name is empty or invalid."
 
     def check(self, a: Analysis) -> Iterator[Violation]:
         f = facts(a)

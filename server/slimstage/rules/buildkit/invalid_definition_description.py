@@ -43,7 +43,7 @@ class InvalidDefinitionDescription(BuildKitCheck):
     """
 
     code = "InvalidDefinitionDescription"
-    summary = "Comment for build stage or argument should follow the format: `# <arg/stage name> <description>`."
+    summary = "The comment above a named FROM or an ARG does not start with its name."
     experimental = True
 
     def check(self, a: Analysis) -> Iterator[Violation]:

@@ -62,7 +62,7 @@ class JSONArgsRecommended(BuildKitCheck):
     """
 
     code = "JSONArgsRecommended"
-    summary = "JSON arguments recommended for ENTRYPOINT/CMD to prevent unintended behavior related to OS signals."
+    summary = "CMD or ENTRYPOINT in shell form: the program does not get stop signals."
     fixable = True
 
     def check(self, a: Analysis) -> Iterator[Violation]:

@@ -67,7 +67,7 @@ class LegacyKeyValueFormat(BuildKitCheck):
     """
 
     code = "LegacyKeyValueFormat"
-    summary = "Legacy key/value format with whitespace separator should not be used."
+    summary = "ENV/LABEL in the legacy key value form instead of key=value."
     fixable = True
 
     def check(self, a: Analysis) -> Iterator[Violation]:

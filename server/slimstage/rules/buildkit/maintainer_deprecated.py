@@ -48,7 +48,7 @@ class MaintainerDeprecated(BuildKitCheck):
     """
 
     code = "MaintainerDeprecated"
-    summary = "The MAINTAINER instruction is deprecated, use a label instead to define an image author."
+    summary = "The deprecated MAINTAINER instruction; use a label for the author."
     fixable = True
 
     def check(self, a: Analysis) -> Iterator[Violation]:

@@ -42,7 +42,7 @@ class MultipleInstructionsDisallowed(BuildKitCheck):
     """
 
     code = "MultipleInstructionsDisallowed"
-    summary = "Multiple instructions of the same type should not be used in the same stage."
+    summary = "A second CMD, ENTRYPOINT or HEALTHCHECK in a stage: only the last one counts."
     fixable = True
 
     def check(self, a: Analysis) -> Iterator[Violation]:

@@ -58,7 +58,7 @@ class NoEmptyContinuation(BuildKitCheck):
     """
 
     code = "NoEmptyContinuation"
-    summary = "Empty continuation lines will become errors in a future release."
+    summary = "An empty line inside a continued instruction (deprecated; a future syntax rejects it)."
     fixable = True
 
     def check(self, a: Analysis) -> Iterator[Violation]:

@@ -36,7 +36,7 @@ class RedundantTargetPlatform(BuildKitCheck):
     """
 
     code = "RedundantTargetPlatform"
-    summary = "Setting platform to predefined $TARGETPLATFORM in FROM is redundant as this is the default behavior."
+    summary = "FROM --platform=$TARGETPLATFORM asks for the default."
     fixable = True
 
     def check(self, a: Analysis) -> Iterator[Violation]:

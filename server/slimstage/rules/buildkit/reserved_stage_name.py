@@ -36,7 +36,7 @@ class ReservedStageName(BuildKitCheck):
     """
 
     code = "ReservedStageName"
-    summary = "Reserved words should not be used as stage names."
+    summary = "A stage is named scratch or context."
 
     def check(self, a: Analysis) -> Iterator[Violation]:
         for st in a.doc.stages:

@@ -57,7 +57,7 @@ class SecretsUsedInArgOrEnv(BuildKitCheck):
     """
 
     code = "SecretsUsedInArgOrEnv"
-    summary = "Sensitive data should not be used in the ARG or ENV commands."
+    summary = "An ARG or ENV is named like a secret: its value stays in the image."
 
     def check(self, a: Analysis) -> Iterator[Violation]:
         for st in a.doc.stages:

@@ -36,7 +36,7 @@ class StageNameCasing(BuildKitCheck):
     """
 
     code = "StageNameCasing"
-    summary = "Stage names should be lowercase."
+    summary = "A stage name has upper-case letters."
     fixable = True
 
     def check(self, a: Analysis) -> Iterator[Violation]:

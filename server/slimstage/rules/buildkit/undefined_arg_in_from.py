@@ -39,7 +39,7 @@ class UndefinedArgInFrom(BuildKitCheck):
     """
 
     code = "UndefinedArgInFrom"
-    summary = "FROM command must use declared ARGs."
+    summary = "FROM uses a build argument no global ARG declares."
 
     def check(self, a: Analysis) -> Iterator[Violation]:
         f = facts(a)

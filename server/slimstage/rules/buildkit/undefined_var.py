@@ -18,15 +18,21 @@ class EnvState:
     value (``declared``), and whether the base image may define names slimstage does not
     know (``open``)."""
 
-    __slots__ = ("env", "declared", "open")
+    __slots__ = ("env", "declared", "open", "owned")
 
-    def __init__(self, env: dict[str, Optional[str]], declared: set[str], open_: bool) -> None:
+    def __init__(self, env: dict[str, Optional[str]], declared: set[str], open_: bool, owned: bool = True) -> None:
         self.env = env
         self.declared = declared
         self.open = open_
+        self.owned = owned  # False: env and declared are the base stage's, copied on the first change
 
-    def copy(self) -> "EnvState":
-        return EnvState(dict(self.env), set(self.declared), self.open)
+    def shared(self) -> "EnvState":
+        """A state for a stage built FROM this one: the same variables until it changes one."""
+        return EnvState(self.env, self.declared, self.open, owned=False)
+
+    def own(self) -> None:
+        if not self.owned:
+            self.env, self.declared, self.owned = dict(self.env), set(self.declared), True
 
 
 _EXPANDED = frozenset(("ARG", "ENV", "LABEL", "WORKDIR", "USER", "STOPSIGNAL", "COPY", "ADD", "VOLUME", "RUN"))
@@ -70,7 +76,7 @@ class StageEnv:
         if base is not None:
             if base not in self.ends:
                 self._finish(self.doc.stages[base])
-            return self.ends[base].copy()
+            return self.ends[base].shared()
         if image.lower() == "scratch":
             return EnvState({"PATH": None}, set(), False)
         names = image_env(image)
@@ -96,6 +102,8 @@ class StageEnv:
 
     def step(self, state: EnvState, ins: Instruction) -> None:
         esc = self.doc.escape
+        if ins.keyword in ("ENV", "ARG"):
+            state.own()
         if ins.keyword == "ENV":
             before = state.env
             new: dict[str, Optional[str]] = {}
@@ -217,7 +225,7 @@ class UndefinedVar(BuildKitCheck):
     """
 
     code = "UndefinedVar"
-    summary = "Variables should be defined before their use."
+    summary = "An instruction BuildKit expands uses a variable that is not defined."
     fixable = True
 
     def check(self, a: Analysis) -> Iterator[Violation]:

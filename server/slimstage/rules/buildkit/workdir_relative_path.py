@@ -46,7 +46,7 @@ class WorkdirRelativePath(BuildKitCheck):
     """
 
     code = "WorkdirRelativePath"
-    summary = "Relative workdir without an absolute workdir declared within the build can have unexpected results if the base image changes."
+    summary = "The first WORKDIR of a stage chain is relative: it depends on the base image's working directory."
 
     def check(self, a: Analysis) -> Iterator[Violation]:
         for ins, path in StageEnv.of(a).collected.workdirs:
