@@ -56,6 +56,17 @@ def test_convert_verify_builds_runs_and_measures_the_examples(example: str, port
     print(f"\n{example}: {measured} ({seconds:.0f} s)")
 
 
+def test_convert_verify_a_dependency_free_go_service(engine: str, tmp_path: Path, cli_env: dict) -> None:
+    """Go modules are not reachable from builds here; a module without dependencies builds."""
+    app = copy_app(tmp_path, TINY / "tiny-go")
+    done = slimstage("convert", str(app / "Dockerfile"), "--engine", "offline", "--verify", "--verify-engine", engine, "--write", env=cli_env)
+    assert done.returncode == 0, done.stderr
+    assert "- original: built, stayed up, port 18082 answered" in done.stderr
+    assert "- rewrite: built, stayed up, port 18082 answered" in done.stderr
+    assert "FROM gcr.io/distroless/static-debian12 AS runtime" in (app / "Dockerfile").read_text()
+    print("\ntiny-go: " + next(line for line in done.stderr.splitlines() if line.startswith("Measured ")))
+
+
 @pytest.mark.parametrize(
     "app,rewrite,says",
     [

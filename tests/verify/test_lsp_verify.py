@@ -54,9 +54,9 @@ async def server(lsp_client: LanguageClient, fake: FakeAnthropic):
     @lsp_client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
     def show_message_request(params: types.ShowMessageRequestParams):
         asked.append(params)
-        return next((a for a in params.actions or [] if a.title == "Keep the file"), None)
+        return next((a for a in params.actions or [] if a.title == lsp_client.answer), None)  # type: ignore[attr-defined]
 
-    lsp_client.edits, lsp_client.asked = edits, asked  # type: ignore[attr-defined]
+    lsp_client.edits, lsp_client.asked, lsp_client.answer = edits, asked, "Keep the file"  # type: ignore[attr-defined]
     caps = capabilities()
     caps.window.show_message = types.ShowMessageRequestClientCapabilities()
     settings = {"debounceMs": 0, "engine": "offline", "verify": {"engine": "buildah", "runTimeout": 20}, "claude": {"baseUrl": fake.url, "maxRetries": 0, "timeout": 10}}
@@ -69,6 +69,7 @@ async def server(lsp_client: LanguageClient, fake: FakeAnthropic):
 @pytest.fixture
 def client(engine: str, server: LanguageClient) -> LanguageClient:
     server.edits.clear(), server.asked.clear(), server.messages.clear(), server.log_messages.clear()  # type: ignore[attr-defined]
+    server.answer = "Keep the file"  # type: ignore[attr-defined]
     return server
 
 
@@ -129,7 +130,9 @@ def _reply(dockerfile: str) -> ToolUseReply:
     )
 
 
-async def test_a_rewrite_that_fails_to_run_is_not_applied_unless_the_user_says_so(client: LanguageClient, fake: FakeAnthropic, tmp_path: Path) -> None:
+@pytest.mark.parametrize("answer", ["Keep the file", "Apply anyway"])
+async def test_a_rewrite_that_fails_to_run_is_not_applied_unless_the_user_says_so(answer: str, client: LanguageClient, fake: FakeAnthropic, tmp_path: Path) -> None:
+    client.answer = answer  # type: ignore[attr-defined]
     path = _copy(tmp_path, TINY / "tiny-node")
     uri = path.as_uri()
     open_doc(client, uri, path.read_text(), version=1)
@@ -140,11 +143,17 @@ async def test_a_rewrite_that_fails_to_run_is_not_applied_unless_the_user_says_s
     await asyncio.sleep(0.3)
     params = types.ExecuteCommandParams(command=COMMAND, arguments=[{"uri": uri, "version": 1, "verify": True}])
     result = await asyncio.wait_for(client.workspace_execute_command_async(params), 600)
-    assert result["status"] == "verification_failed", result
-    assert "Cannot find module '/app/node'" in result["message"]
     (question,) = client.asked  # type: ignore[attr-defined]
     assert [a.title for a in question.actions] == ["Apply anyway", "Keep the file"]
-    assert client.edits == []  # type: ignore[attr-defined]
+    assert "Cannot find module '/app/node'" in question.message
+    if answer == "Keep the file":
+        assert result["status"] == "verification_failed", result
+        assert "Cannot find module '/app/node'" in result["message"]
+        assert client.edits == []  # type: ignore[attr-defined]
+    else:
+        assert result["status"] == "converted", result
+        assert "Applied although it was not verified" in result["message"]
+        assert len(client.edits) == 1  # type: ignore[attr-defined]
 
 
 async def test_cancelling_a_verification_kills_the_build(client: LanguageClient, fake: FakeAnthropic, tmp_path: Path) -> None:
