@@ -90,8 +90,8 @@ def convert_one(source: str, path: Path, with_context: bool) -> Row:
             ", ".join(s.name for s in outcome.stages),
             e.before_image if e else "",
             e.after_image if e else parse(outcome.text).stages[-1].base,
-            e.reduction_pct if e else None,
-            e.basis if e else "",
+            e.reduction_pct if e and e.comparable else None,
+            (e.basis or "not comparable") if e else "",
             seconds,
         )
     if isinstance(outcome, Declined):
