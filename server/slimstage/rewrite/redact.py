@@ -125,28 +125,47 @@ def redact(doc: Dockerfile) -> Redaction:
                 continue
             spans.append((start + pos, start + pos + len(value), value))
             masked.append(f"{ins.keyword} {name}")
+    found, labels = _text_spans(text)
+    spans += found
+    masked += labels
+    if not spans:
+        return Redaction(text)
+    numbers: dict[str, str] = {}
+    out = _replace(text, spans, numbers)
+    pairs = tuple((placeholder, value) for value, placeholder in numbers.items())
+    return Redaction(out, pairs, tuple(dict.fromkeys(masked)))
+
+
+def _text_spans(text: str, where: str = "", assignments: tuple[re.Pattern[str], ...] = ()) -> tuple[list[tuple[int, int, str]], list[str]]:
+    """Secrets anywhere in ``text``: token formats, URL credentials, credential assignments
+    (``NAME=value``, and ``assignments`` such as ``"name": "value"``), Authorization headers."""
+    spans: list[tuple[int, int, str]] = []
+    masked: list[str] = []
     for pattern in _TOKEN_PATTERNS:
         for m in pattern.finditer(text):
             spans.append((m.start(), m.end(), m.group(0)))
-            masked.append("a token in the file")
+            masked.append("a token in " + (where or "the file"))
     for m in _URL_CREDENTIALS.finditer(text):
         spans.append((m.start(1), m.end(1), m.group(1)))
-        masked.append("URL credentials")
-    for m in _ASSIGNMENT.finditer(text):
-        name, value = m.group(1), m.group(2)
-        quoted = value[:1] in "'\"" and len(value) >= 2
-        v = value[1:-1] if quoted else value
-        if _SECRET_NAME.search(name) and _is_maskable(name, v):
-            at = m.start(2) + (1 if quoted else 0)
-            spans.append((at, at + len(v), v))
-            masked.append(f"{name}=")
+        masked.append("URL credentials" + (f" in {where}" if where else ""))
+    for rx in (_ASSIGNMENT, *assignments):
+        for m in rx.finditer(text):
+            name, value = m.group(1), m.group(2)
+            quoted = value[:1] in "'\"" and len(value) >= 2
+            v = value[1:-1] if quoted else value
+            if _SECRET_NAME.search(name) and _is_maskable(name, v) and not _PLACEHOLDER.fullmatch(v):
+                at = m.start(2) + (1 if quoted else 0)
+                spans.append((at, at + len(v), v))
+                masked.append(f"{name}=" + (f" in {where}" if where else ""))
     for m in _AUTH_HEADER.finditer(text):
         spans.append((m.start(1), m.end(1), m.group(1)))
-        masked.append("an Authorization header")
-    if not spans:
-        return Redaction(text)
+        masked.append("an Authorization header" + (f" in {where}" if where else ""))
+    return spans, masked
 
-    numbers: dict[str, str] = {}
+
+def _replace(text: str, spans: list[tuple[int, int, str]], numbers: dict[str, str]) -> str:
+    """``text`` with every span's value replaced by its placeholder (new values get the next
+    numbers in ``numbers``, which is updated), then other long-enough occurrences too."""
     for _, _, value in sorted(spans, key=lambda s: (s[0], -len(s[2]))):
         if value not in numbers:
             numbers[value] = PLACEHOLDER.format(n=len(numbers) + 1)
@@ -162,8 +181,7 @@ def redact(doc: Dockerfile) -> Redaction:
     for value in sorted(numbers, key=len, reverse=True):
         if len(value) >= _GLOBAL_MIN:
             out = out.replace(value, numbers[value])
-    pairs = tuple((placeholder, value) for value, placeholder in numbers.items())
-    return Redaction(out, pairs, tuple(dict.fromkeys(masked)))
+    return out
 
 
 _GLOBAL_MIN = 8
@@ -178,43 +196,11 @@ def redact_more(redaction: Redaction, text: str) -> tuple[Redaction, str]:
     (whose ``restore`` knows every placeholder) and the masked text.
     """
     text = redaction.apply(text)
-    spans: list[tuple[int, int, str]] = []
-    masked: list[str] = []
-    for pattern in _TOKEN_PATTERNS:
-        for m in pattern.finditer(text):
-            spans.append((m.start(), m.end(), m.group(0)))
-            masked.append("a token in a project file")
-    for m in _URL_CREDENTIALS.finditer(text):
-        spans.append((m.start(1), m.end(1), m.group(1)))
-        masked.append("URL credentials in a project file")
-    for rx in (_ASSIGNMENT, _KEY_VALUE):
-        for m in rx.finditer(text):
-            name, value = m.group(1), m.group(2)
-            quoted = value[:1] in "'\"" and len(value) >= 2
-            v = value[1:-1] if quoted else value
-            if _SECRET_NAME.search(name) and _is_maskable(name, v) and not _PLACEHOLDER.fullmatch(v):
-                at = m.start(2) + (1 if quoted else 0)
-                spans.append((at, at + len(v), v))
-                masked.append(f"{name} in a project file")
-    for m in _AUTH_HEADER.finditer(text):
-        spans.append((m.start(1), m.end(1), m.group(1)))
-        masked.append("an Authorization header in a project file")
+    spans, masked = _text_spans(text, "a project file", (_KEY_VALUE,))
     if not spans:
         return redaction, text
     numbers = {value: placeholder for placeholder, value in redaction.pairs}
-    for _, _, value in sorted(spans, key=lambda s: (s[0], -len(s[2]))):
-        if value not in numbers:
-            numbers[value] = PLACEHOLDER.format(n=len(numbers) + 1)
-    out = text
-    last = len(text) + 1
-    for start, end, value in sorted(spans, key=lambda s: (s[0], -(s[1] - s[0])), reverse=True):
-        if end > last:
-            continue
-        out = out[:start] + numbers[value] + out[end:]
-        last = start
-    for value in sorted(numbers, key=len, reverse=True):
-        if len(value) >= _GLOBAL_MIN:
-            out = out.replace(value, numbers[value])
+    out = _replace(text, spans, numbers)
     pairs = tuple((placeholder, value) for value, placeholder in numbers.items())
     return Redaction(redaction.text, pairs, tuple(dict.fromkeys(redaction.masked + tuple(masked)))), out
 

@@ -17,7 +17,7 @@ from typing import Optional
 
 from ..analysis.context import UNKNOWN, BuildContext
 from ..analysis.ecosystems import split_commands
-from ..analysis.stages import StageGraph, copy_sources
+from ..analysis.stages import StageGraph, context_sources, copy_sources
 from ..dockerfile import parse
 from ..dockerfile.model import Dockerfile
 from ..lint import LintResult, lint
@@ -228,19 +228,7 @@ def _field_word(change: ContractChange) -> str:
 
 def _context_sources(doc: Dockerfile) -> list[tuple[int, str]]:
     """(line, source) of every COPY/ADD from the build context (no --from, no URL, no heredoc)."""
-    out: list[tuple[int, str]] = []
-    for ins in doc.instructions:
-        if ins.keyword not in ("COPY", "ADD") or ins.heredocs:
-            continue
-        frm = ins.flag("from")
-        if frm is not None and frm.value:
-            continue
-        for src in copy_sources(ins):
-            src = src.strip()
-            if not src or "$" in src or _REMOTE.search(src) or re.match(r"^[a-z]+://", src, re.I):
-                continue
-            out.append((ins.start_line + 1, src))
-    return out
+    return [(ins.start_line + 1, src) for ins, src in context_sources(doc) if not _REMOTE.search(src)]
 
 
 def _norm_path(src: str) -> str:
