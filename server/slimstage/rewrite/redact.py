@@ -41,7 +41,8 @@ _TOKEN_PATTERNS = (
 _ASSIGNMENT = re.compile(r"(?<![\w$])([A-Za-z_][A-Za-z0-9_]*)=(\"[^\"\n]*\"|'[^'\n]*'|[^\s\"'`;&|)]+)")
 # The credential of an HTTP Authorization header written out (`curl -H "Authorization: Bearer ..."`).
 _AUTH_HEADER = re.compile(r"\bAuthorization:\s*(?:Bearer|Basic|Token|Bot)\s+([^\s'\"$]{8,})", re.I)
-_URL_CREDENTIALS = re.compile(r"\b[a-z][a-z0-9+.-]*://([^/\s:@'\"]+:[^/\s@'\"]+)@", re.I)
+# A scheme starts where a run of scheme characters starts (linear: no restart inside ``a.a.a...``).
+_URL_CREDENTIALS = re.compile(r"(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*://([^/\s:@'\"]+:[^/\s@'\"]+)@", re.I)
 _VARIABLE_ONLY = re.compile(r"^\$\{?[A-Za-z_][A-Za-z0-9_]*(:?[-+?][^}]*)?\}?$")
 _BENIGN = frozenset(("true", "false", "yes", "no", "on", "off", "none", "null", "0", "1", ""))
 
@@ -206,4 +207,4 @@ def redact_more(redaction: Redaction, text: str) -> tuple[Redaction, str]:
 
 
 # `"name": "value"` and `name = "value"` (JSON, TOML, YAML, .properties) in project files.
-_KEY_VALUE = re.compile(r"[\"']?([A-Za-z_][A-Za-z0-9_.-]*)[\"']?\s*[:=]\s*(\"[^\"\n]*\"|'[^'\n]*')")
+_KEY_VALUE = re.compile(r"(?<![A-Za-z0-9_.-])[\"']?([A-Za-z_][A-Za-z0-9_.-]*)[\"']?[ \t]*[:=][ \t]*(\"[^\"\n]*\"|'[^'\n]*')")

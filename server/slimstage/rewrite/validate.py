@@ -283,7 +283,7 @@ def check_copy_sources(
     return problems
 
 
-_NO_SHELL_HINT = "the image has no shell"
+_OS_INSTALLERS = frozenset(("apt-get", "apt", "apk", "microdnf", "dnf", "yum"))
 
 
 def _image_tools(image: str) -> Optional[set[str]]:
@@ -327,10 +327,12 @@ def check_healthcheck_runs(doc: Dockerfile) -> list[str]:
     tools = _image_tools(chain[-1].base)
     if tools is None:
         return []
-    installed = " ".join(i.text for s in chain for i in s.find("RUN"))
-    for tool in ("curl", "wget"):
-        if re.search(rf"\b(apt-get|apt|apk|microdnf|dnf|yum)\b[^&;|]*\b{tool}\b", installed):
-            tools.add(tool)
+    for s in chain:  # a tool the final stage installs (apt-get install curl, apk add wget...)
+        for ins in s.find("RUN"):
+            for segment in re.split(r"[&;|\n]", ins.text):
+                words = set(segment.split())
+                if words & _OS_INSTALLERS:
+                    tools.update(words & {"curl", "wget"})
     body = health.text.split(None, 1)[1] if len(health.text.split(None, 1)) > 1 else ""
     shell_form = not body.lstrip().startswith("[")
     where = f"line {health.start_line + 1}"
