@@ -151,7 +151,12 @@ def _wanted(context: BuildContext) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-_SCRIPT_NAME = re.compile(r"(^|/)([\w.-]*(entrypoint|start|run|boot|launch|serve)[\w.-]*|[\w.-]+\.sh)$", re.I)
+_SCRIPT_WORDS = ("entrypoint", "start", "run", "boot", "launch", "serve")
+
+
+def _is_script(path: str) -> bool:
+    name = path.rstrip("/").rsplit("/", 1)[-1].lower()
+    return name.endswith(".sh") or any(w in name for w in _SCRIPT_WORDS)
 MAX_SCRIPTS = 4
 
 
@@ -168,7 +173,7 @@ def start_scripts(dockerfile_text: str) -> list[str]:
         src = src[2:] if src.startswith("./") else src
         if any(c in src for c in "*?[") or src.startswith(("/", "..")):
             continue
-        if _SCRIPT_NAME.search(src) and src not in out:
+        if _is_script(src) and src not in out:
             out.append(src)
     return out[:MAX_SCRIPTS]
 
