@@ -162,6 +162,8 @@ def test_sizes_are_estimates_for_the_family() -> None:
         ("python:3.10-slim", None),
         ("gcr.io/distroless/nodejs22-debian12", None),  # not sized as nodejs20
         ("eclipse-temurin:21-jre-jammy", None),
+        ("debian:bookworm", "12"),  # the notes: row "debian 12" is titled debian:bookworm
+        ("debian:stable-slim", "stable-20260918-slim"),
     ],
 )
 def test_each_image_maps_to_its_own_row_or_none(image: str, tag: str | None) -> None:

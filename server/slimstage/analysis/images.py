@@ -124,6 +124,12 @@ _DEFAULT_DISTRO.update({"eclipse-temurin": "resolute", "maven": "noble", "gradle
 # How many version components name a release line (node 22, temurin 21; python 3.12, go 1.27).
 _LINE_LENGTH = {"maven": 1, "node": 1, "eclipse-temurin": 1, "amazoncorretto": 1, "openjdk": 1, "gcc": 1, "erlang": 1, "debian": 1, "ubuntu": 2, "ruby": 2}
 _SAME_IMAGE_TAGS = {"nonroot": "latest"}  # distroless: the same files, another default user
+# Tags that name the same image as a row's tag (from base-image-sizes.notes.tsv: "title debian:bookworm"...).
+_TAG_ALIASES = {
+    ("debian", "bookworm"): "12",
+    ("debian", "stable"): "stable-20260918",
+    ("debian", "stable-slim"): "stable-20260918-slim",
+}
 
 
 @dataclass(frozen=True)
@@ -203,6 +209,7 @@ def lookup_size(image: str) -> Optional[SizeFact]:
     if not rows:
         return None
     tag = _SAME_IMAGE_TAGS.get(ref.tag.lower(), ref.tag or "latest")
+    tag = _TAG_ALIASES.get((full, tag), tag)
     exact = [f for f in rows if f.tag == tag]
     if exact:
         return exact[0]

@@ -7,6 +7,8 @@ chain); stages it only copies from or mounts are built but do not ship.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Iterator, Optional
@@ -41,6 +43,26 @@ def copy_sources(ins: Instruction) -> tuple[str, ...]:
         names = {h.name for h in ins.heredocs}
         return tuple(w.text for w in ins.args[:-1] if not w.text.lstrip("0123456789").startswith("<<") and w.text not in names)
     return tuple(w.text for w in ins.args[:-1])
+
+
+_URL = re.compile(r"^[a-z][a-z0-9+.-]*://|^git@", re.I)
+
+
+def context_sources(doc: Dockerfile) -> list[tuple[Instruction, str]]:
+    """Every COPY/ADD source taken from the build context: no ``--from``, no heredoc, no URL,
+    no variable (whose value is not known here)."""
+    out: list[tuple[Instruction, str]] = []
+    for ins in doc.instructions:
+        if ins.keyword not in ("COPY", "ADD") or ins.heredocs:
+            continue
+        frm = ins.flag("from")
+        if frm is not None and frm.value:
+            continue
+        for src in copy_sources(ins):
+            src = src.strip()
+            if src and "$" not in src and not _URL.search(src):
+                out.append((ins, src))
+    return out
 
 
 def copy_dest(ins: Instruction) -> str:

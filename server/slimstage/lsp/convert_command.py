@@ -341,8 +341,6 @@ async def run_conversion(ls: "SlimstageServer", target: Target) -> dict[str, Any
         reason = applied.failure_reason or "the editor refused the edit (was the file changed?)"
         return _stale(ls, uri, f"The conversion was not applied: {reason}.")
     progress.end("Converted")
-    if outcome.warnings:  # shown, not left inside the explanation
-        _say(ls, types.MessageType.Warning, "conversion warnings: " + " ".join(f"({i}) {w}" for i, w in enumerate(outcome.warnings, 1)))
     message = headline(outcome)
     if report is not None and not report.passed:
         message += f" Applied although it was not verified: {report.headline()}"
@@ -353,7 +351,10 @@ async def run_conversion(ls: "SlimstageServer", target: Target) -> dict[str, Any
             notes_line += f" {'Created' if d.create else 'Added lines to'} {d.path} in the same edit."
         else:
             notes_line += f" A {d.path} is proposed (see the slimstage output); this editor cannot create files, so it was not written."
-    _say(ls, types.MessageType.Info, message + (f" {notes_line}" if notes_line else "") + " Details are in the slimstage output.")
+    # One notification; the engine's warnings are in it (and make it a warning), not only in the log.
+    warned = " Warnings: " + " ".join(f"({i}) {w}" for i, w in enumerate(outcome.warnings, 1)) if outcome.warnings else ""
+    kind = types.MessageType.Warning if outcome.warnings else types.MessageType.Info
+    _say(ls, kind, message + (f" {notes_line}" if notes_line else "") + warned + " Details are in the slimstage output.")
     return {
         "status": "converted",
         "engine": outcome.engine,

@@ -110,14 +110,18 @@ def write_dockerignore(outcome: Converted, context) -> int:
     d = outcome.dockerignore
     if d is None or context.root is None:
         return 0
-    target = context.root / d.path
+    return _write(context.root / d.path, d.text, "wrote" if d.create else "added lines to")
+
+
+def _write(path: Path, text: str, verb: str = "wrote") -> int:
+    """``write_atomically`` with a one-line report: EXIT_OK, or EXIT_ERROR when it failed."""
     try:
-        write_atomically(target, d.text)
+        write_atomically(path, text)
     except OSError as exc:
-        print(f"slimstage: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"slimstage: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_ERROR
-    print(f"slimstage: {'wrote' if d.create else 'added lines to'} {target}", file=sys.stderr)
-    return 0
+    print(f"slimstage: {verb} {path}", file=sys.stderr)
+    return EXIT_OK
 
 
 def run_convert(args: argparse.Namespace) -> int:

@@ -132,7 +132,12 @@ def _wanted(context: BuildContext) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-_SCRIPT_NAME = re.compile(r"(^|/)([\w.-]*(entrypoint|start|run|boot|launch|serve)[\w.-]*|[\w.-]+\.sh)$", re.I)
+_SCRIPT_WORDS = ("entrypoint", "start", "run", "boot", "launch", "serve")
+
+
+def _is_script(path: str) -> bool:
+    name = path.rstrip("/").rsplit("/", 1)[-1].lower()
+    return name.endswith(".sh") or any(w in name for w in _SCRIPT_WORDS)
 MAX_SCRIPTS = 4
 
 
@@ -141,22 +146,16 @@ def start_scripts(dockerfile_text: str) -> list[str]:
     ``start*``...), which its ENTRYPOINT/CMD or RUN may run: at most ``MAX_SCRIPTS``."""
     if not dockerfile_text:
         return []
-    from ..analysis.stages import copy_sources
+    from ..analysis.stages import context_sources
     from ..dockerfile import parse
 
     out: list[str] = []
-    for ins in parse(dockerfile_text).instructions:
-        if ins.keyword not in ("COPY", "ADD") or ins.heredocs:
+    for _, src in context_sources(parse(dockerfile_text)):
+        src = src[2:] if src.startswith("./") else src
+        if any(c in src for c in "*?[") or src.startswith(("/", "..")):
             continue
-        frm = ins.flag("from")
-        if frm is not None and frm.value:
-            continue
-        for src in copy_sources(ins):
-            src = src.strip().lstrip("./") if src.startswith("./") else src.strip()
-            if not src or any(c in src for c in "*?[$") or src.startswith(("/", "..")) or "://" in src:
-                continue
-            if _SCRIPT_NAME.search(src) and src not in out:
-                out.append(src)
+        if _is_script(src) and src not in out:
+            out.append(src)
     return out[:MAX_SCRIPTS]
 
 

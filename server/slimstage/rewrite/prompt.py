@@ -332,8 +332,8 @@ def _pyproject(text: str) -> list[str]:
 
 def _go_mod(text: str) -> list[str]:
     out = [ln.strip() for ln in text.splitlines() if re.match(r"\s*(module|go|toolchain)\s", ln)]
-    requires = len(re.findall(r"^\s+[\w.-]+\.[\w./-]+\s+v", text, re.M)) + len(re.findall(r"^require\s+[\w.-]+\.[\w./-]+\s+v", text, re.M))
-    return out[:5] + [f"requires: {requires} modules"]
+    versions = len(re.findall(r"\sv\d+\.\d+\.\d+", text))  # one per require (or replace) line
+    return out[:5] + [f"module versions named: {versions}"]
 
 
 _POM = (

@@ -30,8 +30,6 @@ def headline(outcome: Outcome) -> str:
         others = [c for c in outcome.changes if not c.hardening]
         if others:
             line += f" {len(others)} declared change{'s' if len(others) > 1 else ''} to how it runs."
-        if outcome.warnings:
-            line += f" {len(outcome.warnings)} warning{'s' if len(outcome.warnings) > 1 else ''}: see the details."
         return line
     if isinstance(outcome, Declined):
         first = outcome.reasons[0] if outcome.reasons else "no reason given"

@@ -20,7 +20,7 @@ from typing import Optional
 
 from ..analysis.context import UNKNOWN, BuildContext
 from ..analysis.ecosystems import split_commands
-from ..analysis.stages import StageGraph, copy_sources
+from ..analysis.stages import StageGraph, context_sources, copy_sources
 from ..dockerfile import parse
 from ..dockerfile.model import Dockerfile
 from ..lint import LintResult, lint
@@ -405,19 +405,7 @@ def _field_word(change: ContractChange) -> str:
 
 def _context_sources(doc: Dockerfile) -> list[tuple[int, str]]:
     """(line, source) of every COPY/ADD from the build context (no --from, no URL, no heredoc)."""
-    out: list[tuple[int, str]] = []
-    for ins in doc.instructions:
-        if ins.keyword not in ("COPY", "ADD") or ins.heredocs:
-            continue
-        frm = ins.flag("from")
-        if frm is not None and frm.value:
-            continue
-        for src in copy_sources(ins):
-            src = src.strip()
-            if not src or "$" in src or _REMOTE.search(src) or re.match(r"^[a-z]+://", src, re.I):
-                continue
-            out.append((ins.start_line + 1, src))
-    return out
+    return [(ins.start_line + 1, src) for ins, src in context_sources(doc) if not _REMOTE.search(src)]
 
 
 def _norm_path(src: str) -> str:
@@ -472,7 +460,7 @@ def check_copy_sources(
     return problems
 
 
-_NO_SHELL_HINT = "the image has no shell"
+_OS_INSTALLERS = frozenset(("apt-get", "apt", "apk", "microdnf", "dnf", "yum"))
 
 
 def _image_tools(image: str) -> Optional[set[str]]:
@@ -516,10 +504,12 @@ def check_healthcheck_runs(doc: Dockerfile) -> list[str]:
     tools = _image_tools(chain[-1].base)
     if tools is None:
         return []
-    installed = " ".join(i.text for s in chain for i in s.find("RUN"))
-    for tool in ("curl", "wget"):
-        if re.search(rf"\b(apt-get|apt|apk|microdnf|dnf|yum)\b[^&;|]*\b{tool}\b", installed):
-            tools.add(tool)
+    for s in chain:  # a tool the final stage installs (apt-get install curl, apk add wget...)
+        for ins in s.find("RUN"):
+            for segment in re.split(r"[&;|\n]", ins.text):
+                words = set(segment.split())
+                if words & _OS_INSTALLERS:
+                    tools.update(words & {"curl", "wget"})
     body = health.text.split(None, 1)[1] if len(health.text.split(None, 1)) > 1 else ""
     shell_form = not body.lstrip().startswith("[")
     where = f"line {health.start_line + 1}"
