@@ -388,7 +388,8 @@ def redact(doc: Dockerfile) -> Redaction:
     for value in sorted(numbers, key=len, reverse=True)[:_GLOBAL_MAX]:
         if len(value) >= _GLOBAL_MIN:
             out = out.replace(value, numbers[value])
-    return out
+    pairs = tuple((placeholder, value) for value, placeholder in numbers.items())
+    return Redaction(out, pairs, tuple(dict.fromkeys(masked)))
 
 
 _GLOBAL_MIN = 8
@@ -446,5 +447,6 @@ def redact_more(redaction: Redaction, text: str) -> tuple[Redaction, str]:
 
 
 # `"name": "value"` and `name = "value"` (JSON, TOML, YAML, .properties) in project files.
-_KEY_VALUE = re.compile(r"[\"']?([A-Za-z_][A-Za-z0-9_.-]*)[\"']?\s*[:=]\s*(\"[^\"\n]*\"|'[^'\n]*')")
+# Linear: a match starts only where a run of name characters starts.
+_KEY_VALUE = re.compile(r"(?<![A-Za-z0-9_.-])[\"']?([A-Za-z_][A-Za-z0-9_.-]*)[\"']?[ \t]*[:=][ \t]*(\"[^\"\n]*\"|'[^'\n]*')")
 _GLOBAL_MAX = 64
