@@ -90,7 +90,7 @@ async def test_check_explain_hover_and_convert_quote_the_same_size(image: str, c
     checked = tmp_path / "checked" / "Dockerfile"
     checked.parent.mkdir()
     checked.write_text(CHECKED[image])
-    out = cli("check", "--set", "target_base=slim", str(checked))
+    out = cli("check", "--full", "--set", "target_base=slim", str(checked))
     assert f"`{image}` ({figure}, estimate)" in out, out
     # convert (offline, so no key is needed): the result, and its size estimate
     (tmp_path / "p").mkdir()
