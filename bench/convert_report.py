@@ -12,7 +12,7 @@ context (only the Dockerfile is stored), examples with their own folder.
 
 ``--verify`` builds and runs the original and the rewrite of every converted file that has
 its build context, with a real engine (``slimstage verify``'s code), and stores what happened
-in ``bench/results/convert-verify.json``; later runs without ``--verify`` keep showing that
+in ``bench/convert-verify.json``; later runs without ``--verify`` keep showing that
 stored result in the "built and ran" column, with the date of the run.
 """
 
@@ -45,7 +45,7 @@ CASES = ROOT / "tests" / "golden" / "cases"  # one small synthetic project per e
 CORPUS = ROOT.parent / "shared" / "corpus"
 CONVERT_CORPUS = ROOT / "bench" / "convert-corpus"  # real single-stage files that should be multi-stage (ORIGINS.md)
 OUT = ROOT / "docs" / "convert-report.md"
-VERIFIED = ROOT / "bench" / "results" / "convert-verify.json"
+VERIFIED = ROOT / "bench" / "convert-verify.json"  # committed: the "built and ran" column survives a re-run without --verify
 # Only these registries are reachable from a build on the machines here (see docs/convert.md).
 BUILDABLE = ("node", "python", "golang", "debian")
 
@@ -311,7 +311,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stdout", action="store_true", help="print the report instead of writing docs/convert-report.md")
     parser.add_argument("--only", help="convert only the files of this source (examples, golden-cases, convert-corpus, ...)")
-    parser.add_argument("--verify", action="store_true", help="build and run each conversion with a container engine (stores bench/results/convert-verify.json)")
+    parser.add_argument("--verify", action="store_true", help="build and run each conversion with a container engine (stores bench/convert-verify.json)")
     parser.add_argument("--verify-engine", default="auto", help="auto, docker, podman or buildah")
     args = parser.parse_args(argv)
     rows = [convert_one(*f) for f in files() if not args.only or f[0] == args.only]
