@@ -211,7 +211,7 @@ PY_PROJECT = ProjectFiles(frozenset({"Pipfile", "Pipfile.lock", "pyproject.toml"
     [
         ("FROM python:3.12\nRUN pip install pipenv\nWORKDIR /app\nCOPY Pipfile Pipfile.lock ./\nRUN pipenv install --deploy --system\nCOPY . .\nCMD [\"python\", \"app.py\"]\n",
          "RUN --mount=type=cache,target=/root/.cache/pip pipenv install --deploy"),
-        ("FROM python:3.12\nRUN pip install pdm\nWORKDIR /app\nCOPY . .\nRUN pdm install\nCMD [\"python\", \"app.py\"]\n", "RUN pdm install --prod --no-self"),
+        ("FROM python:3.12\nRUN pip install pdm\nWORKDIR /app\nCOPY . .\nRUN pdm install\nCMD [\"python\", \"app.py\"]\n", "RUN --mount=type=cache,target=/root/.cache/pdm pdm install --prod --no-self"),
     ],
 )
 def test_pipenv_and_pdm_fill_the_virtual_environment(text: str, expect: str) -> None:
@@ -256,3 +256,19 @@ def test_yarn_berry_installs_after_the_source_and_ships_the_project() -> None:
     assert "COPY --from=builder /app ." in p.dockerfile
     old = ProjectFiles(project.names, True, {"package.json": '{"packageManager": "yarn@3.6.0"}', ".yarnrc.yml": ""})
     assert isinstance(plan(text, old), Declined)
+
+
+def test_in_place_builder_declares_the_settings_it_does_not_carry_out() -> None:
+    """PHP, Ruby and Elixir keep the original stage as the builder (no cache mount on its install)
+    and their language image as the runtime (not distroless): both are declared in warnings, the
+    way the gate accepts a deviation (conversion passes the notes too: the health check note)."""
+    text = "FROM php:8.2-apache\nWORKDIR /var/www/html\nCOPY . .\nRUN composer install --no-dev\nEXPOSE 80\n"
+    project = ProjectFiles(frozenset({"composer.json", "composer.lock", "index.php"}), True, {})
+    p = plan(text, project)
+    assert isinstance(p, Proposal), p
+    assert any(w.startswith("cache_mounts is on") and "composer install" in w for w in p.warnings), p.warnings
+    assert any(w.startswith("target_base is distroless") and "php:8.2-apache" in w for w in p.warnings), p.warnings
+    v = validate(parse(text), p.dockerfile, settings=Settings(), explanation=p.explanation_text(), declared=p.contract_changes, warnings=p.warnings + p.notes)
+    assert v.ok, v.problems
+    q = plan(text, project, cache_mounts=False, include_healthcheck=False)
+    assert isinstance(q, Proposal) and not any(w.startswith(("cache_mounts", "include_healthcheck")) for w in q.warnings), q.warnings

@@ -9,12 +9,13 @@ pipeline suite covers them).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from slimstage.dockerfile import parse
+from slimstage.dockerfile import lone_cr, parse
 
 from .fuzz import fuzz
 from .strategies import dockerfiles, fixable, mutated, seeded
@@ -36,7 +37,18 @@ def buildkit_view(text: str):
 
 
 def slimstage_view(text: str):
-    return [(i.keyword, i.start_line, i.end_line, tuple(h.body for h in i.heredocs)) for i in parse(text).instructions]
+    line = buildkit_line(text)
+    return [(i.keyword, line(i.start_line), line(i.end_line), tuple(h.body for h in i.heredocs)) for i in parse(text).instructions]
+
+
+def buildkit_line(text: str):
+    """The model's line numbers as BuildKit counts them. With a lone CR in the file the model's
+    positions are on the lines an LSP client counts (a lone CR ends one, dockerfile/lone_cr.py);
+    each client line lies inside one BuildKit line, the one ending at the next ``\\n``."""
+    if not lone_cr.needed(text):
+        return lambda n: n
+    starts = lone_cr.Mapper(text).base  # the client line each BuildKit line starts on
+    return lambda n: bisect_right(starts, n) - 1
 
 
 def _no_nul(text: str) -> bool:

@@ -111,6 +111,18 @@ DOCUMENT_METHODS = (
     "textDocument/foldingRange",
     "textDocument/codeLens",
     "textDocument/diagnostic",
+    "textDocument/documentLink",
+    "textDocument/semanticTokens/full",
+)
+FORMATTING_OPTIONS = {"tabSize": 4, "insertSpaces": True, "trimTrailingWhitespace": True, "insertFinalNewline": True}
+# Methods that take more than a document and a position, sent with malformed params too.
+OTHER_METHODS = (
+    "textDocument/signatureHelp",
+    "textDocument/formatting",
+    "textDocument/rangeFormatting",
+    "textDocument/onTypeFormatting",
+    "textDocument/semanticTokens/full/delta",
+    "codeAction/resolve",
 )
 
 
@@ -125,6 +137,33 @@ def requests_at(uri: str, p: dict) -> list[tuple[str, dict]]:
     out.append(("textDocument/codeAction", {"textDocument": td, "range": {"start": p, "end": p}, "context": {"diagnostics": []}}))
     out.append(("textDocument/codeAction", {"textDocument": td, "range": {"start": pos(0, 0), "end": p}, "context": {"diagnostics": [], "only": ["source.fixAll.slimstage"]}}))
     out.append(("textDocument/inlayHint", {"textDocument": td, "range": {"start": pos(0, 0), "end": p}}))
+    out.append(("textDocument/signatureHelp", {"textDocument": td, "position": p}))
+    out.append(("textDocument/signatureHelp", {"textDocument": td, "position": p, "context": {"triggerKind": 2, "triggerCharacter": "=", "isRetrigger": True, "activeSignatureHelp": {"signatures": [], "activeSignature": 99, "activeParameter": -1}}}))
+    out.append(("textDocument/formatting", {"textDocument": td, "options": FORMATTING_OPTIONS}))
+    out.append(("textDocument/formatting", {"textDocument": td, "options": {"tabSize": 0, "insertSpaces": False}}))
+    out.append(("textDocument/rangeFormatting", {"textDocument": td, "range": {"start": pos(0, 0), "end": p}, "options": FORMATTING_OPTIONS}))
+    out.append(("textDocument/rangeFormatting", {"textDocument": td, "range": {"start": p, "end": pos(0, 0)}, "options": FORMATTING_OPTIONS}))  # end before start
+    for ch in ("\n", "x", ""):
+        out.append(("textDocument/onTypeFormatting", {"textDocument": td, "position": p, "ch": ch, "options": FORMATTING_OPTIONS}))
+    for previous in ("", "0", "no such result", "1" * 40):  # ids the server never sent (the real chain: test_semantic_token_deltas)
+        out.append(("textDocument/semanticTokens/full/delta", {"textDocument": td, "previousResultId": previous}))
+    where = [p["line"], p["character"], p["line"], p["character"]]
+    for data in (
+        None,
+        [],
+        "fix",
+        {"slimstage": "fixAll", "uri": uri, "version": 1},  # the version the tests open documents with: computed for real
+        {"slimstage": "fix", "uri": uri, "version": 1, "code": "SLIM101", "range": where},
+        {"slimstage": "fix", "uri": uri, "version": 1, "code": None, "range": "x"},
+        {"slimstage": "fixAll", "uri": uri, "version": "1"},
+        {"slimstage": "fixAll", "uri": 5, "version": 2**63},
+        {"slimstage": "fix", "uri": "file:///never/opened", "version": 1, "code": "SLIM101", "range": where},
+        {"slimstage": "nonsense", "uri": uri, "version": 1},
+    ):
+        action = {"title": "abuse", "kind": "quickfix"}
+        if data is not None:
+            action["data"] = data
+        out.append(("codeAction/resolve", action))
     return out
 
 
@@ -133,6 +172,18 @@ COVERED = {  # capability -> the request of requests_at() that exercises it
     "renameProvider", "documentSymbolProvider", "foldingRangeProvider", "codeLensProvider", "diagnosticProvider",
     "selectionRangeProvider", "codeActionProvider", "inlayHintProvider", "executeCommandProvider",
     "textDocumentSync", "positionEncoding", "workspace",
+    "signatureHelpProvider", "documentFormattingProvider", "documentRangeFormattingProvider",
+    "documentOnTypeFormattingProvider", "semanticTokensProvider", "documentLinkProvider",
+}
+# Parts of a capability that are requests of their own (codeAction/resolve, semantic token deltas...).
+SUB_REQUESTS = {
+    ("codeActionProvider", "resolveProvider"): "codeAction/resolve",
+    ("semanticTokensProvider", "full"): "textDocument/semanticTokens/full/delta",  # {"delta": true}
+    ("semanticTokensProvider", "range"): "textDocument/semanticTokens/range",
+    ("documentLinkProvider", "resolveProvider"): "documentLink/resolve",
+    ("completionProvider", "resolveProvider"): "completionItem/resolve",
+    ("codeLensProvider", "resolveProvider"): "codeLens/resolve",
+    ("inlayHintProvider", "resolveProvider"): "inlayHint/resolve",
 }
 
 
@@ -142,6 +193,11 @@ def test_every_capability_is_abused(tmp_path: Path) -> None:
         caps = server.initialize()["capabilities"]
     missing = set(caps) - COVERED
     assert not missing, f"add requests for {sorted(missing)} to requests_at() in this file"
+    sent = {m for m, _ in requests_at("file:///x", pos(0, 0))}
+    for (cap, part), method in SUB_REQUESTS.items():
+        value = caps.get(cap)
+        offered = isinstance(value, dict) and bool(value.get(part)) and (part != "full" or (isinstance(value[part], dict) and value[part].get("delta")))
+        assert not offered or method in sent, f"{cap}.{part} is offered: add {method} requests to requests_at() in this file"
 
 
 def assert_answered_well(server: RawServer, calls: list[tuple[str, dict]]) -> None:
@@ -163,6 +219,23 @@ def test_positions_past_the_end_of_lines_and_file(server: RawServer, tmp_path: P
     server.wait_for_publish(uri, 1)
     for p in (pos(0, 200), pos(0, 17), pos(0, 18), pos(3, 999), pos(4, 0), pos(4, 3), pos(50, 0), pos(2**31 - 1, 2**31 - 1)):
         assert_answered_well(server, requests_at(uri, p))
+
+
+def test_semantic_token_deltas(server: RawServer, tmp_path: Path) -> None:
+    """The real chain (full, edit, delta on its id), then deltas on a stale id and after close: answered."""
+    uri, _ = doc_uri(tmp_path, "tokens.Dockerfile")
+    td = {"uri": uri}
+    server.open(uri, NODE)
+    server.wait_for_publish(uri, 1)
+    first = server.request("textDocument/semanticTokens/full", {"textDocument": td})
+    assert first.ok and first.result and first.result.get("resultId"), first.raw
+    server.change(uri, 2, {"range": rng((1, 0), (1, 0)), "text": "ARG X=1\n"})
+    second = server.request("textDocument/semanticTokens/full/delta", {"textDocument": td, "previousResultId": first.result["resultId"]})
+    assert second.ok and second.result and second.result.get("resultId"), second.raw
+    calls = [("textDocument/semanticTokens/full/delta", {"textDocument": td, "previousResultId": rid}) for rid in (first.result["resultId"], second.result["resultId"])]
+    assert_answered_well(server, calls)
+    server.notify("textDocument/didClose", {"textDocument": td})
+    assert_answered_well(server, calls)
 
 
 def test_unknown_and_closed_documents(server: RawServer, tmp_path: Path) -> None:
@@ -287,7 +360,7 @@ MALFORMED_PARAMS = [
 
 def test_malformed_params_get_an_answer(server: RawServer) -> None:
     """pygls drops a request it cannot decode without a word; slimstage answers InvalidParams."""
-    methods = POSITION_METHODS + DOCUMENT_METHODS + ("textDocument/codeAction", "textDocument/selectionRange", "textDocument/inlayHint", "workspace/executeCommand", "initialize")
+    methods = POSITION_METHODS + DOCUMENT_METHODS + OTHER_METHODS + ("textDocument/codeAction", "textDocument/selectionRange", "textDocument/inlayHint", "workspace/executeCommand", "initialize")
     for method in methods:
         for params in MALFORMED_PARAMS:
             r = server.response(server.request_async(method, params), timeout=15)

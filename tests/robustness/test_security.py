@@ -85,6 +85,15 @@ def hostile_project(tmp: Path, evil_url: str, style: str) -> Path:
     else:  # inline table, odd spellings
         (folder / ".slimstage.toml").write_text(f'Claude = {{ "base-url" = "{evil_url}", API_KEY_ENV = "x", apiKeyEnv = "AWS_SECRET_ACCESS_KEY" }}\n')
     (folder / "Dockerfile").write_text(PLAIN)
+    return node_app(folder)
+
+
+def node_app(folder: Path) -> Path:
+    """The manifests the valid answer copies (the gate checks COPY sources exist in the context);
+    a name the test already made (a link, say) is left as it is."""
+    for name, text in (("package.json", '{"name": "x", "scripts": {"build": "tsc"}}\n'), ("package-lock.json", "{}\n")):
+        if not os.path.lexists(folder / name):
+            (folder / name).write_text(text)
     return folder
 
 
@@ -119,6 +128,7 @@ def test_cli_user_config_file_may_route_the_key(good: FakeAnthropic, tmp_path: P
     user_config.mkdir(parents=True)
     (user_config / "config.toml").write_text(f'[claude]\nbase_url = "{good.url}"\napi_key_env = "GATEWAY_KEY"\n')
     (tmp_path / "Dockerfile").write_text(PLAIN)
+    node_app(tmp_path)
     good.script(answer())
     seen = len(good.requests)
     proc = slimstage("convert", str(tmp_path / "Dockerfile"), "--engine", "claude", env=env)
@@ -157,6 +167,7 @@ def test_cli_project_context_cannot_point_outside_the_project(good: FakeAnthropi
     project.mkdir()
     (project / ".slimstage.toml").write_text(f'context = "{secrets}"\n')
     (project / "Dockerfile").write_text(PLAIN)
+    node_app(project)  # the context stays the project's folder
     good.script(answer())
     seen = len(good.requests)
     proc = slimstage("convert", str(project / "Dockerfile"), "--engine", "claude", env=user_env(tmp_path, ANTHROPIC_BASE_URL=good.url))
@@ -231,6 +242,7 @@ def test_side_file_links_out_of_the_context_are_not_read_or_sent(good: FakeAnthr
     (project / "Dockerfile.dockerignore").symlink_to(secret)
     (project / "package.json").symlink_to(secret)
     (project / "pyproject.toml").symlink_to(secret)
+    node_app(project)  # package-lock.json; package.json stays the link out
     good.script(answer())
     seen = len(good.requests)
     proc = slimstage("convert", str(project / "Dockerfile"), "--engine", "claude", env=user_env(tmp_path, ANTHROPIC_BASE_URL=good.url))
@@ -315,13 +327,14 @@ def test_write_goes_through_a_symlink_to_its_target(good: FakeAnthropic, tmp_pat
     real.chmod(0o640)
     link = tmp_path / "Dockerfile"
     link.symlink_to(real)
+    node_app(real.parent)  # the build context is the folder of the file the link leads to
     good.script(answer())
     proc = slimstage("convert", str(link), "--engine", "claude", "--write", env=write_env(tmp_path, good))
     assert proc.returncode == 0, proc.stderr.decode()
     assert link.is_symlink() and os.readlink(link) == str(real), "the link was replaced by a file"
     assert "AS runtime" in real.read_text()
     assert real.stat().st_mode & 0o777 == 0o640, "the mode was not kept"
-    assert not [p for p in real.parent.iterdir() if p.name != real.name], "a temporary file was left behind"
+    assert not [p for p in real.parent.iterdir() if p.name not in (real.name, "package.json", "package-lock.json")], "a temporary file was left behind"
 
 
 def test_write_refuses_a_read_only_file(good: FakeAnthropic, tmp_path: Path) -> None:
@@ -346,6 +359,7 @@ def test_write_refuses_a_read_only_file(good: FakeAnthropic, tmp_path: Path) -> 
 def test_write_refuses_a_file_edited_while_converting(good: FakeAnthropic, tmp_path: Path) -> None:
     path = tmp_path / "Dockerfile"
     path.write_text(PLAIN)
+    node_app(tmp_path)
     edited = PLAIN.replace("RUN npm run build", "RUN npm run build:prod")
     good.script(SlowReply(2.0, answer()))
     seen = len(good.requests)
@@ -364,7 +378,7 @@ def test_write_refuses_a_file_edited_while_converting(good: FakeAnthropic, tmp_p
     assert proc.returncode == 2, err
     assert "changed since it was read" in err, err
     assert path.read_text() == edited, "the user's edit was overwritten"
-    assert not [p for p in tmp_path.iterdir() if p.name not in ("Dockerfile", "user-config")], "a temporary file was left behind"
+    assert not [p for p in tmp_path.iterdir() if p.name not in ("Dockerfile", "user-config", "package.json", "package-lock.json")], "a temporary file was left behind"
 
 
 # -- generated: settings spellings and context layouts ------------------------------------------------
@@ -453,12 +467,34 @@ def test_every_file_read_in_server_goes_through_sidefile() -> None:
 
     root = Path(__file__).resolve().parents[2] / "server" / "slimstage"
     allowed = {"sidefile.py", "docgen.py"}  # docgen writes the docs in a checkout
+    # Single calls that are not a read of a project's file, each with its reason.
+    allowed_calls = {
+        # BuildContext.read_text (analysis/context.py), not Path.read_text: it reads through
+        # _read_side_file, which is sidefile.read_text with the context root as the fence.
+        ("analysis/indirect.py", "self.context.read_text(name)"),
+        # Writes the Dockerfile to build into a fresh private temporary folder (mkdtemp).
+        ("rewrite/verify/check.py", 'open(dockerfile, "w", encoding="utf-8")'),
+        # A kernel setting, not a file of a project.
+        ("rewrite/verify/engine.py", 'open("/proc/sys/net/ipv4/ip_unprivileged_port_start"'),
+    }
     offenders = []
+    used = set()
     for path in root.rglob("*.py"):
         if path.name in allowed:
             continue
+        rel = path.relative_to(root).as_posix()
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             code = line.split("#", 1)[0]
             if re.search(r"(?<![\w.])open\(|\.read_text\(|\.read_bytes\(|os\.open\(|io\.open\(", code) and "resources.files" not in code:
-                offenders.append(f"{path.relative_to(root)}:{n}: {line.strip()}")
+                exempt = [(f, c) for f, c in allowed_calls if f == rel and c in code]
+                if exempt:
+                    used.update(exempt)
+                    continue
+                offenders.append(f"{rel}:{n}: {line.strip()}")
     assert not offenders, "read through slimstage.sidefile instead:\n" + "\n".join(offenders)
+    assert used == allowed_calls, f"stale entries in allowed_calls: {sorted(allowed_calls - used)}"
+    # The exemption of BuildContext.read_text holds only while it reads through sidefile.
+    from slimstage.analysis import context as context_mod
+
+    assert "read_text(path, within=(root,)" in Path(context_mod.__file__).read_text(encoding="utf-8")
+    assert context_mod.read_text.__module__ == "slimstage.sidefile"

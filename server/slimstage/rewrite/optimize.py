@@ -21,6 +21,7 @@ from ..analysis.context import UNKNOWN, BuildContext
 from ..analysis.images import full_variant_ecosystem, parse_ref, stage_image, toolchain_of
 from ..analysis.runtime import start_command
 from ..analysis.shell import commands
+from ..dockerfile import parse
 from ..dockerfile.model import Dockerfile
 from ..settings import Settings
 from .result import Declined, Proposal, StageNote
@@ -146,4 +147,54 @@ def _optimize(doc: Dockerfile, settings: Settings, context: BuildContext) -> Uni
             f"Optimize mode: only the FROM of the final stage changed ({image} -> {new_image}); every other line is as it was.",
             "Narrowing what the final stage copies (a whole workspace, SLIM202) is not done offline.",
         ),
+        warnings=_deviations(doc, parse(text), settings, new_image),
     )
+
+
+def _deviations(original: Dockerfile, new: Dockerfile, settings: Settings, new_image: str) -> tuple[str, ...]:
+    """The settings this rewrite does not carry out, because optimize mode changes one FROM only.
+
+    Found with the gate's own checks (``rewrite/validate.py``) and said as warnings, which is
+    how a rewrite declares a deviation from the settings: the user sees each one.
+    """
+    from .contract import contract_of
+    from .validate import check_base_family, check_scan_runs
+
+    out: list[str] = []
+    bare = steps_without_cache_mount(new, settings)
+    if bare:
+        out.append(
+            f"cache_mounts is on, but optimize mode leaves the build stages as written: {', '.join(bare[:3])} "
+            "gets no BuildKit cache mount (add RUN --mount=type=cache yourself, or optimize with Claude)."
+        )
+    before, after = contract_of(original), contract_of(new)
+    if settings.include_healthcheck and after is not None and after.ports and not after.healthcheck and not (before and before.healthcheck):
+        out.append(
+            f"include_healthcheck is on, but optimize mode adds no HEALTHCHECK: the final stage exposes port "
+            f"{sorted(after.ports)[0]} and has none (add one {new_image} can run, in exec form)."
+        )
+    if check_base_family(new, settings):
+        out.append(
+            f"target_base is {settings.target_base}, but optimize mode keeps the final image's vendor: it runs on "
+            f"{new_image}, which is not a {settings.target_base} image (moving to one is left to Claude or to you)."
+        )
+    if settings.security_scan and check_scan_runs(new, settings):
+        out.append("security_scan is on, but optimize mode adds no scan stage: the image is not scanned during the build.")
+    return tuple(out)
+
+
+def steps_without_cache_mount(doc: Dockerfile, settings: Settings) -> list[str]:
+    """With ``cache_mounts`` on, the package-manager steps of ``doc`` the gate wants a cache mount on
+    and that have none (as "`label` (line n)"); empty when the setting is off."""
+    from ..analysis.ecosystems import package_steps
+    from .validate import _CACHE_TOOLS
+
+    if not settings.cache_mounts:
+        return []
+    return [
+        f"`{steps[0].label}` (line {ins.start_line + 1})"
+        for ins in doc.instructions
+        if ins.keyword == "RUN" and not any("type=cache" in (f.value or "") for f in ins.flags_named("mount"))
+        for steps in [[s for s in package_steps(ins) if s.tool in _CACHE_TOOLS and s.kind in ("deps", "prefetch", "build")]]
+        if steps
+    ]

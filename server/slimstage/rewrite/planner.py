@@ -63,10 +63,40 @@ def propose(
     except Decline as exc:
         return Declined((str(exc),), ENGINE)
     text = render(plan, facts)
+    warnings: tuple[str, ...] = ()
+    if facts.ecosystem in IN_PLACE:
+        # The builder is the original stage as written: its install steps keep no cache mount.
+        # Its runtime is the same language image (no distroless or scratch one runs PHP, Ruby or
+        # Elixir's release as the original does): both deviations from the settings are declared.
+        from ..dockerfile import parse
+        from .optimize import steps_without_cache_mount
+        from .contract import contract_of
+        from .validate import check_base_family
+
+        new = parse(text)
+        bare = steps_without_cache_mount(new, settings)
+        if bare:
+            warnings += (
+                f"cache_mounts is on, but the builder keeps the original stage as written: {', '.join(bare[:3])} "
+                "gets no BuildKit cache mount (add RUN --mount=type=cache yourself if you want one).",
+            )
+        after = contract_of(new)
+        if settings.include_healthcheck and after is not None and after.ports and not after.healthcheck:
+            warnings += (
+                f"include_healthcheck is on, but the planner adds no HEALTHCHECK to the {facts.ecosystem} runtime "
+                f"(port {sorted(after.ports)[0]}): it cannot tell which request the app answers; add one it can run.",
+            )
+        if check_base_family(new, settings):
+            final = new.stages[-1].base if new.stages else "?"
+            warnings += (
+                f"target_base is {settings.target_base}, but the runtime stays on {final}: the planner keeps the "
+                f"{facts.ecosystem} runtime the original uses rather than a {settings.target_base} image.",
+            )
     return Proposal(
         dockerfile=text,
         stages=tuple(StageNote(st.name, st.explanation) for st in plan.stages),
         summary=plan.summary,
         contract_changes=tuple(plan.changes),
         notes=(() if facts.ecosystem in IN_PLACE else tuple(facts.notes)) + tuple(plan.notes),
+        warnings=warnings,
     )

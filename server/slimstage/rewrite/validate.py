@@ -548,6 +548,11 @@ def check_settings(original: Dockerfile, doc: Dockerfile, settings: Settings, wa
         if not settings.include_healthcheck and after.healthcheck not in ("", "NONE") and not before.healthcheck:
             problems.append("include_healthcheck is off, but the rewrite adds a HEALTHCHECK the original does not have: remove it")
     mounts_wanted = settings.cache_mounts
+    original_cached = {
+        _norm(i.text)
+        for i in original.instructions
+        if i.keyword == "RUN" and any("type=cache" in (f.value or "") for f in i.flags_named("mount"))
+    }
     for ins in doc.instructions:
         if ins.keyword != "RUN":
             continue
@@ -561,8 +566,8 @@ def check_settings(original: Dockerfile, doc: Dockerfile, settings: Settings, wa
                 "RUN --mount=type=cache for its package cache (or say in warnings why not)"
             )
             break
-        if not mounts_wanted and has_cache:
-            problems.append(f"line {ins.start_line + 1}: cache_mounts is off, but this RUN uses a cache mount: remove it")
+        if not mounts_wanted and has_cache and _norm(ins.text) not in original_cached:  # a mount the original has may stay
+            problems.append(f"line {ins.start_line + 1}: cache_mounts is off, but this RUN adds a cache mount the original does not have: remove it")
             break
     problems += check_base_family(doc, settings, warnings)
     problems += check_scan_runs(doc, settings, warnings)

@@ -50,6 +50,7 @@ CACHE_DIRS = {
     "pip": "/root/.cache/pip",
     "poetry": "/root/.cache/pypoetry",
     "uv": "/root/.cache/uv",
+    "pdm": "/root/.cache/pdm",  # wheels and HTTP responses pdm downloads
     "go": "/go/pkg/mod",
     "go-build": "/root/.cache/go-build",
     "maven": "/root/.m2",

@@ -95,9 +95,9 @@ def _deps_lines(f: SourceFacts, s: Settings, p: ProjectFiles, notes: list[str]) 
         prod = [] if any(w in ("--prod", "--production") for w in flags) else ["--prod"]
         if prod:
             notes.append("pdm installs with --prod: development dependencies stay out of the image.")
-        before.append(run(" ".join(["pdm", c.words[1], *flags, *prod, "--no-self"]), s))
+        before.append(run(" ".join(["pdm", c.words[1], *flags, *prod, "--no-self"]), s, "pdm"))
         if "--no-self" not in c.words:
-            after.append(run(" ".join(["pdm", c.words[1], *flags, *prod]), s))
+            after.append(run(" ".join(["pdm", c.words[1], *flags, *prod]), s, "pdm"))
         return before, after, tool
     if tool in ("pip", "uv") and all(c.step and c.step.tool in ("pip", "uv") for c in installs):
         for c in installs:
