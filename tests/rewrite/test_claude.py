@@ -144,3 +144,23 @@ def test_the_server_does_not_import_anthropic_at_start() -> None:
     code = "import sys, slimstage.lsp.server, slimstage.cli, slimstage.rewrite.conversion; print('anthropic' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_without_the_sdk_claude_falls_back_to_the_offline_planner_and_says_so(tmp_path) -> None:
+    """A Python without ``anthropic`` (the VS Code extension's bundled server) converts offline."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import EXAMPLES
+
+    script = (
+        "import sys; sys.modules['anthropic'] = None\n"  # import anthropic now fails, as when absent
+        "from slimstage.cli import main\n"
+        f"sys.exit(main(['convert', {str(EXAMPLES / 'node-service' / 'Dockerfile')!r}, '--engine', 'claude']))\n"
+    )
+    env = {**os.environ, "ANTHROPIC_API_KEY": "sk-ant-test-not-sent"}
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "anthropic package) is not installed" in proc.stderr
+    assert "FROM" in proc.stdout and "sk-ant-test-not-sent" not in proc.stdout + proc.stderr

@@ -35,6 +35,22 @@ CLIENT_ONLY: dict[str, dict[str, Any]] = {
             "`${workspaceFolder}` is replaced by the workspace folder."
         ),
     },
+    "slimstage.importStrategy": {
+        "type": "string",
+        "enum": ["useBundled", "fromEnvironment"],
+        "enumDescriptions": [
+            "Run the slimstage bundled with the extension (nothing to install).",
+            "Run the interpreter's own slimstage when it has one, else the bundled one.",
+        ],
+        "default": "useBundled",
+        "scope": "window",
+        "order": 1,
+        "markdownDescription": (
+            "Which slimstage runs. `useBundled`: the copy inside the extension, with any Python 3.10 "
+            "or newer (the Claude SDK is installed on first use of a Claude conversion, after asking). "
+            "`fromEnvironment`: the slimstage installed in the interpreter, when there is one."
+        ),
+    },
 }
 
 def setting_id(key: str) -> str:

@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { ApiKeyStore } from './apiKey';
 import { convertActiveDockerfile } from './convert';
 import { onPythonEnvironmentChange } from './interpreter';
+import { ClaudeSdk } from './sdk';
 import { SlimstageServer } from './server';
 import { needsRestart, SettingKeys } from './settings';
 
@@ -16,7 +17,8 @@ const RESTART_DELAY_MS = 300;
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
     const output = vscode.window.createOutputChannel('slimstage', { log: true });
     const apiKeys = new ApiKeyStore(context.secrets);
-    server = new SlimstageServer(output, apiKeys, new SettingKeys(context.extension.packageJSON));
+    const sdk = new ClaudeSdk(context.globalStorageUri, output);
+    server = new SlimstageServer(output, apiKeys, new SettingKeys(context.extension.packageJSON), context.extensionPath, sdk);
     const running = server;
     context.subscriptions.push(output, apiKeys, running);
 
@@ -31,9 +33,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     context.subscriptions.push(
         vscode.commands.registerCommand('slimstage.restart', () => running.restart('Restart Server command')),
         vscode.commands.registerCommand('slimstage.showOutput', () => output.show()),
-        vscode.commands.registerCommand('slimstage.convert', (uri?: vscode.Uri) =>
-            convertActiveDockerfile(running.current, output, uri instanceof vscode.Uri ? uri : undefined),
-        ),
+        vscode.commands.registerCommand('slimstage.convert', async (uri?: vscode.Uri) => {
+            // Claude needs its SDK, installed on first use (with consent) for the bundled server.
+            const client = await running.readyForConversion();
+            if (client !== null) {
+                await convertActiveDockerfile(client, output, uri instanceof vscode.Uri ? uri : undefined);
+            }
+        }),
         vscode.commands.registerCommand('slimstage.setApiKey', async () => {
             if (await apiKeys.promptAndStore()) {
                 void vscode.window.showInformationMessage('slimstage: API key stored in secret storage.');

@@ -74,22 +74,40 @@ export async function onPythonEnvironmentChange(listener: () => void): Promise<v
     return python?.onDidChangeActiveEnvironmentPath(() => listener());
 }
 
+/** What a Python can do for slimstage. */
 export type ServerCheck =
-    | { ok: true; python: string }
-    | { ok: false; reason: 'not-found' | 'too-old' | 'not-installed'; detail: string };
+    | {
+          ok: true;
+          python: string;
+          /** slimstage is installed in this Python itself. */
+          installed: boolean;
+          /** `anthropic` imports, from this Python or from the extra folders given to the probe. */
+          anthropic: boolean;
+          /** pip is there, so the Claude SDK can be installed on first use. */
+          pip: boolean;
+      }
+    | { ok: false; reason: 'not-found' | 'too-old'; detail: string };
 
 const PROBE = [
     'import importlib.util, json, sys',
-    'spec = importlib.util.find_spec("slimstage")',
+    'sys.path[:0] = sys.argv[1:]',
+    'def has(name):',
+    '    try:',
+    '        return importlib.util.find_spec(name) is not None',
+    '    except (ImportError, ValueError):',
+    '        return False',
     'print(json.dumps({"python": sys.version.split()[0], "ok": sys.version_info >= (3, 10),',
-    '                  "found": spec is not None}))',
+    '                  "found": has("slimstage"), "anthropic": has("anthropic"), "pip": has("pip")}))',
 ].join('\n');
 
-/** Whether `interpreter` can run the server, without importing it (that is slow). */
-export function checkServer(interpreter: Interpreter): Promise<ServerCheck> {
+/**
+ * What `interpreter` has, without importing slimstage (that is slow). `extraPaths` are put
+ * first on its path for the `anthropic` look-up (the SDK installed on first use).
+ */
+export function checkServer(interpreter: Interpreter, extraPaths: string[] = []): Promise<ServerCheck> {
     const [command, ...args] = interpreter.command;
     return new Promise((resolve) => {
-        execFile(command, [...args, '-c', PROBE], { timeout: 20_000 }, (error, stdout, stderr) => {
+        execFile(command, [...args, '-c', PROBE, ...extraPaths], { timeout: 20_000 }, (error, stdout, stderr) => {
             if (error) {
                 const detail = (stderr || error.message).trim();
                 resolve({ ok: false, reason: 'not-found', detail });
@@ -99,16 +117,43 @@ export function checkServer(interpreter: Interpreter): Promise<ServerCheck> {
                 const probe = JSON.parse(stdout.trim().split('\n').pop() ?? '{}');
                 if (!probe.ok) {
                     resolve({ ok: false, reason: 'too-old', detail: `Python ${probe.python}` });
-                } else if (!probe.found) {
-                    resolve({ ok: false, reason: 'not-installed', detail: `Python ${probe.python}` });
                 } else {
-                    resolve({ ok: true, python: probe.python });
+                    resolve({
+                        ok: true,
+                        python: probe.python,
+                        installed: Boolean(probe.found),
+                        anthropic: Boolean(probe.anthropic),
+                        pip: Boolean(probe.pip),
+                    });
                 }
             } catch {
                 resolve({ ok: false, reason: 'not-found', detail: stdout.trim() || stderr.trim() });
             }
         });
     });
+}
+
+/**
+ * Names tried on PATH, newest first after the usual one: "any Python 3.10 or newer found".
+ * Used only when neither the setting nor the Python extension names an interpreter.
+ */
+export const PATH_CANDIDATES =
+    process.platform === 'win32'
+        ? [['python'], ['py', '-3']]
+        : [['python3'], ['python3.14'], ['python3.13'], ['python3.12'], ['python3.11'], ['python3.10'], ['python']];
+
+/** The first PATH candidate that is Python 3.10 or newer, with what it has. */
+export async function findPythonOnPath(
+    extraPaths: string[],
+): Promise<{ interpreter: Interpreter; check: ServerCheck } | undefined> {
+    for (const command of PATH_CANDIDATES) {
+        const interpreter: Interpreter = { command, source: 'PATH' };
+        const check = await checkServer(interpreter, extraPaths);
+        if (check.ok) {
+            return { interpreter, check };
+        }
+    }
+    return undefined;
 }
 
 /** The shell command that installs slimstage into `interpreter`. */

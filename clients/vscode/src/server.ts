@@ -1,9 +1,14 @@
 /**
- * Starts, stops and restarts the slimstage language server (`python -m slimstage serve`)
- * with vscode-languageclient. Restarts are serialised: a restart asked for while one
- * runs waits for it instead of racing it.
+ * Starts, stops and restarts the slimstage language server with vscode-languageclient.
+ * By default it runs the slimstage bundled in the extension (`bundled/tool/run_server.py`)
+ * with any Python 3.10 or newer, so nothing has to be installed; with
+ * `slimstage.importStrategy` = `fromEnvironment` an interpreter's own slimstage wins.
+ * Restarts are serialised: a restart asked for while one runs waits for it instead of
+ * racing it.
  */
+import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
     LanguageClient,
@@ -16,18 +21,74 @@ import {
 import { ApiKeyStore, serverEnvironment } from './apiKey';
 import { convertMiddleware } from './convert';
 import { DOCUMENT_SELECTOR } from './selector';
-import { checkServer, installCommand, Interpreter, resolveInterpreter } from './interpreter';
+import { checkServer, findPythonOnPath, installCommand, Interpreter, resolveInterpreter, ServerCheck } from './interpreter';
+import { ClaudeSdk } from './sdk';
 import { apiKeyEnvName, folderOf, SECTION, SettingKeys } from './settings';
+
+/** How the running server was started: what the conversion command needs to know. */
+interface Launch {
+    interpreter: Interpreter;
+    python: string;
+    origin: 'bundled' | 'environment';
+    anthropic: boolean;
+    pip: boolean;
+}
 
 export class SlimstageServer implements vscode.Disposable {
     private client: LanguageClient | undefined;
+    private launch: Launch | undefined;
     private queue: Promise<void> = Promise.resolve();
 
     constructor(
         private readonly output: vscode.LogOutputChannel,
         private readonly apiKeys: ApiKeyStore,
         private readonly settings: SettingKeys,
+        private readonly extensionPath: string,
+        private readonly sdk: ClaudeSdk,
     ) {}
+
+    /** bundled/tool/run_server.py, when the .vsix carries the bundled server. */
+    private bundledServer(): { script: string; version: string } | undefined {
+        const libs = path.join(this.extensionPath, 'bundled', 'libs');
+        const script = path.join(this.extensionPath, 'bundled', 'tool', 'run_server.py');
+        let info: string | undefined;
+        try {
+            info = fs.readdirSync(libs).find((name) => /^slimstage-.+\.dist-info$/.test(name));
+        } catch {
+            return undefined;
+        }
+        if (!info || !fs.existsSync(script)) {
+            return undefined;
+        }
+        return { script, version: info.replace(/^slimstage-/, '').replace(/\.dist-info$/, '') };
+    }
+
+    /**
+     * The running client, after making sure a conversion with Claude can run: when Claude
+     * would be used (an API key, an engine other than offline) and the SDK is missing, the
+     * user is asked to install it (then the server restarts with it) or to convert offline.
+     * `null`: the user cancelled.
+     */
+    async readyForConversion(): Promise<LanguageClient | undefined | null> {
+        const launch = this.launch;
+        if (!launch || !this.current || launch.anthropic) {
+            return this.current;
+        }
+        const folder = vscode.workspace.workspaceFolders?.[0];
+        const engine = vscode.workspace.getConfiguration(SECTION, folder).get<string>('engine', 'auto');
+        const key = (await this.apiKeys.get()) ?? process.env[apiKeyEnvName(folder)];
+        if (engine === 'offline' || !key) {
+            return this.current;
+        }
+        const answer = await this.sdk.offerInstall(launch.interpreter, launch.python, launch.pip);
+        if (answer === 'cancelled') {
+            return null;
+        }
+        if (answer === 'installed') {
+            await this.restart('Claude SDK installed');
+        }
+        return this.current;
+    }
 
     get current(): LanguageClient | undefined {
         return this.client?.state === State.Running ? this.client : undefined;
@@ -56,9 +117,18 @@ export class SlimstageServer implements vscode.Disposable {
 
     private async startNow(reason: string): Promise<void> {
         const folder = vscode.workspace.workspaceFolders?.[0];
-        const interpreter = await resolveInterpreter(folder);
+        let interpreter = await resolveInterpreter(folder);
+        let check = await checkServer(interpreter);
+        if (!check.ok && interpreter.source === 'PATH') {
+            // "Any Python 3.10 or newer": try the versioned names before giving up.
+            const found = await findPythonOnPath([]);
+            if (found) {
+                ({ interpreter, check } = found);
+            }
+        }
         this.output.info(`Starting server (${reason}) with ${interpreter.command.join(' ')} [from ${interpreter.source}]`);
-        if (!(await this.serverIsInstalled(interpreter))) {
+        const launch = this.chooseLaunch(interpreter, check);
+        if (!launch) {
             return;
         }
         const [command, ...leading] = interpreter.command;
@@ -71,13 +141,25 @@ export class SlimstageServer implements vscode.Disposable {
         } else {
             this.output.info(`No API key (${envName} unset): conversions use the offline planner.`);
         }
+        const env = serverEnvironment(storedKey, envName);
+        const sdkFolder = this.sdk.folder(launch.python);
+        if (fs.existsSync(path.join(sdkFolder, 'anthropic'))) {
+            env.SLIMSTAGE_EXTRA_PATHS = sdkFolder;
+            launch.anthropic = true;
+            this.output.info(`Using the Claude SDK installed by slimstage in ${sdkFolder}.`);
+        }
+        const bundled = this.bundledServer();
+        const args =
+            launch.origin === 'bundled' && bundled
+                ? [...leading, bundled.script, 'serve']
+                : [...leading, '-m', 'slimstage', 'serve'];
         const serverOptions: ServerOptions = {
             command,
-            args: [...leading, '-m', 'slimstage', 'serve'],
+            args,
             transport: TransportKind.stdio,
             options: {
                 cwd: folder?.uri.fsPath ?? os.homedir(),
-                env: serverEnvironment(storedKey, envName),
+                env,
             },
         };
         const clientOptions: LanguageClientOptions = {
@@ -113,12 +195,14 @@ export class SlimstageServer implements vscode.Disposable {
             return;
         }
         this.client = client;
+        this.launch = launch;
         this.output.info('Server running.');
     }
 
     private async stopNow(): Promise<void> {
         const client = this.client;
         this.client = undefined;
+        this.launch = undefined;
         if (!client) {
             return;
         }
@@ -130,26 +214,47 @@ export class SlimstageServer implements vscode.Disposable {
         await client.dispose();
     }
 
-    private async serverIsInstalled(interpreter: Interpreter): Promise<boolean> {
-        const check = await checkServer(interpreter);
-        if (check.ok) {
-            this.output.info(`Python ${check.python} has slimstage.`);
-            return true;
-        }
+    /**
+     * Which slimstage runs: the bundled one (the default, `importStrategy` = `useBundled`), or
+     * the interpreter's own when `fromEnvironment` is set and it has one. Undefined (with a
+     * message) when no usable Python was found, or nothing can run.
+     */
+    private chooseLaunch(interpreter: Interpreter, check: ServerCheck): Launch | undefined {
         const python = interpreter.command.join(' ');
-        let message: string;
-        if (check.reason === 'not-found') {
-            message = `slimstage: cannot run Python "${python}" (from ${interpreter.source}): ${check.detail}`;
-        } else if (check.reason === 'too-old') {
-            message = `slimstage needs Python 3.10 or newer; "${python}" is ${check.detail}.`;
-        } else {
-            message =
-                `slimstage is not installed for ${check.detail} at "${python}" (from ${interpreter.source}). ` +
-                `Install it with: ${installCommand(interpreter)}`;
+        if (!check.ok) {
+            const message =
+                check.reason === 'too-old'
+                    ? `slimstage needs Python 3.10 or newer; "${python}" is ${check.detail}.`
+                    : `slimstage: cannot run Python "${python}" (from ${interpreter.source}): ${check.detail}`;
+            this.output.error(message);
+            void this.offerHelp(message);
+            return undefined;
         }
+        const strategy = vscode.workspace.getConfiguration(SECTION).get<string>('importStrategy', 'useBundled');
+        const bundled = this.bundledServer();
+        const base = { interpreter, python: check.python, anthropic: check.anthropic, pip: check.pip };
+        if (strategy === 'fromEnvironment' && check.installed) {
+            this.output.info(`Running the slimstage installed for Python ${check.python} (importStrategy: fromEnvironment).`);
+            return { ...base, origin: 'environment' };
+        }
+        if (bundled) {
+            const why =
+                strategy === 'fromEnvironment'
+                    ? ` (importStrategy is fromEnvironment, but Python ${check.python} at "${python}" has no slimstage)`
+                    : '';
+            this.output.info(`Running the bundled slimstage ${bundled.version} with Python ${check.python}${why}.`);
+            return { ...base, origin: 'bundled' };
+        }
+        if (check.installed) {
+            this.output.info(`Python ${check.python} has slimstage (this build of the extension bundles none).`);
+            return { ...base, origin: 'environment' };
+        }
+        const message =
+            `slimstage is not installed for Python ${check.python} at "${python}" (from ${interpreter.source}), ` +
+            `and this build of the extension bundles none. Install it with: ${installCommand(interpreter)}`;
         this.output.error(message);
-        void this.offerHelp(message, check.reason === 'not-installed' ? interpreter : undefined);
-        return false;
+        void this.offerHelp(message, interpreter);
+        return undefined;
     }
 
     private async offerHelp(message: string, installInto?: Interpreter): Promise<void> {

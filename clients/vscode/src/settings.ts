@@ -13,10 +13,10 @@ import * as vscode from 'vscode';
 export const SECTION = 'slimstage';
 
 /** Settings the client reads itself; the server would call them unknown. */
-export const CLIENT_ONLY_KEYS = ['interpreter'];
+export const CLIENT_ONLY_KEYS = ['interpreter', 'importStrategy'];
 
 /** Settings the client uses to start the server: a change means a restart. */
-const RESTART_KEYS = ['interpreter', 'claude.apiKeyEnv'];
+const RESTART_KEYS = ['interpreter', 'importStrategy', 'claude.apiKeyEnv'];
 
 export type ServerSettings = Record<string, unknown>;
 

@@ -46,9 +46,25 @@ def choose_engine(settings: Settings, api_key: Optional[str], requested: Optiona
     env = settings.claude.api_key_env or "ANTHROPIC_API_KEY"
     if wanted == "offline":
         return "offline", ()
-    if api_key:
-        return "claude", ()
-    return "offline", (f"No API key in {env}: the offline planner was used instead of Claude.",)
+    if not api_key:
+        return "offline", (f"No API key in {env}: the offline planner was used instead of Claude.",)
+    if not claude_sdk_installed():
+        return "offline", (
+            "The Claude SDK (the anthropic package) is not installed for this Python: the offline planner "
+            "was used instead of Claude. Install it with `pip install anthropic` (the VS Code extension "
+            "offers to install it on first use).",
+        )
+    return "claude", ()
+
+
+def claude_sdk_installed() -> bool:
+    """Whether ``anthropic`` can be imported, without importing it (that takes most of a second)."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("anthropic") is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def _silent(_: str) -> None:

@@ -10,6 +10,9 @@
 --   SLIMSTAGE_NVIM_CODE      the rule whose quick fix is applied (SLIM101)
 --   SLIMSTAGE_NVIM_RESULTS   where the JSON results go
 --   SLIMSTAGE_NVIM_TIMEOUT   milliseconds one step may wait (default 20000)
+--   SLIMSTAGE_NVIM_MODE      "setup": require("slimstage").setup() (Neovim 0.7+, default);
+--                            "enable": lsp/slimstage.lua alone, through vim.lsp.config and
+--                            vim.lsp.enable (Neovim 0.11+), converting with :LspSlimstageConvert
 -- Every step records { ok, detail } and never raises; the script always writes the
 -- results and quits with :qa!, so a broken server fails assertions instead of hanging.
 
@@ -18,6 +21,8 @@ local results = { steps = {}, order = {}, events = {}, nvim = tostring(vim.versi
 local step_timeout = tonumber(env.SLIMSTAGE_NVIM_TIMEOUT or "") or 20000
 local quickfix_code = env.SLIMSTAGE_NVIM_CODE or "SLIM101"
 local finished = false
+local mode = env.SLIMSTAGE_NVIM_MODE or "setup"
+results.mode = mode
 
 local function event(kind, data)
   table.insert(results.events, { kind = kind, data = data, t = vim.loop.now() })
@@ -191,7 +196,25 @@ local function run()
   vim.lsp.set_log_level("warn")
   results.lsp_log = vim.lsp.get_log_path()
 
+  local function find_client(buf)
+    if mode == "enable" then
+      return vim.lsp.get_clients({ bufnr = buf, name = "slimstage" })[1]
+    end
+    return require("slimstage").get_client(buf)
+  end
+
   step("setup", function()
+    if mode == "enable" then
+      -- Only the native config: the plugin module is never required on this path.
+      vim.lsp.config("slimstage", {
+        cmd = vim.fn.json_decode(env.SLIMSTAGE_NVIM_CMD),
+        settings = { slimstage = vim.fn.json_decode(env.SLIMSTAGE_NVIM_SETTINGS or "{}") },
+        handlers = handlers,
+      })
+      vim.lsp.enable("slimstage")
+      results.enabled = vim.lsp.is_enabled and vim.lsp.is_enabled("slimstage") or nil
+      return true, "vim.lsp.enable with lsp/slimstage.lua"
+    end
     local slimstage = require("slimstage")
     slimstage.setup({
       cmd = vim.fn.json_decode(env.SLIMSTAGE_NVIM_CMD),
@@ -207,7 +230,7 @@ local function run()
     results.filetype = vim.bo[bufnr].filetype
     results.text_initial = buffer_text(bufnr)
     local attached = wait_for(function()
-      client = require("slimstage").get_client(bufnr)
+      client = find_client(bufnr)
       return client ~= nil and client.initialized == true
     end)
     if not attached then
@@ -307,6 +330,29 @@ local function run()
   end)
 
   step("convert", function()
+    if mode == "enable" then
+      local seen = #applied
+      local ok, err = pcall(vim.cmd, "LspSlimstageConvert")
+      if not ok then
+        return false, ":LspSlimstageConvert failed: " .. tostring(err)
+      end
+      wait_for(function()
+        return #applied > seen and #from_lines(bufnr) >= 2
+      end, step_timeout * 2)
+      results.messages = messages
+      results.text_final = buffer_text(bufnr)
+      if #applied == seen then
+        return false, "the server sent no workspace/applyEdit; messages: " .. vim.inspect(messages)
+      end
+      local froms = from_lines(bufnr)
+      if #froms < 2 then
+        return false, "buffer is not multi-stage after the edit: " .. #froms .. " FROM line(s)"
+      end
+      wait_for(function()
+        return #messages > 0
+      end, 5000)
+      return true, #froms .. " stages via :LspSlimstageConvert; " .. #messages .. " message(s)"
+    end
     local done, outcome = false, nil
     local seen_edits = #applied
     require("slimstage").convert(bufnr, function(err, info)

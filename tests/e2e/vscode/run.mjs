@@ -359,10 +359,12 @@ async function settingsChange() {
     await editUserSettings({ 'slimstage.rules.ignore': undefined });
     await until(`${config.code} to come back`, async () => (await problemsText()).includes(config.code));
 
+    // The interpreter's own slimstage wins when the user asks for it (importStrategy).
     const interpreter = [...config.interpreter, '-X', 'utf8'];
-    await editUserSettings({ 'slimstage.interpreter': interpreter });
+    await editUserSettings({ 'slimstage.interpreter': interpreter, 'slimstage.importStrategy': 'fromEnvironment' });
     await until('a restart with the new interpreter', async () =>
         (await countOf(/Server running\./g)) > runningBefore && (await outputLog()).includes(`with ${interpreter.join(' ')} [from setting]`));
+    await until('the installed slimstage to run', async () => /Running the slimstage installed for Python/.test(await outputLog()));
     await until(`${config.code} after the restart`, async () => (await problemsText()).includes(config.code));
     return 'rules.ignore applied live; interpreter change restarted the server';
 }
@@ -430,18 +432,53 @@ async function showOutput() {
     return shown.split('\n').find((line) => /Starting server/.test(line));
 }
 
-/** A Python without slimstage: the error says so and gives the command that installs it. */
-async function missingServer() {
+async function clickNotificationButton(label) {
+    const button = await until(`the "${label}" button in a notification`, async () => {
+        for (const candidate of await page.$$('.notifications-toasts .notification-toast .monaco-button')) {
+            const text = await candidate.evaluate((el) => el.innerText.replace(/\u00a0/g, ' ').trim());
+            if (text === label) return candidate;
+        }
+        return undefined;
+    }, 15_000);
+    await button.click();
+}
+
+/**
+ * A Python with neither slimstage nor the Claude SDK (importStrategy fromEnvironment falls
+ * back to the bundled server): converting with Claude asks to install the SDK, installs it
+ * with pip into the extension's storage, restarts the server with it and converts.
+ */
+async function sdkOnFirstUse() {
+    const before = await countOf(/Server running\./g);
     await editUserSettings({ 'slimstage.interpreter': config.bareInterpreter });
-    const toast = await until('the "not installed" notification', async () => {
+    await until('a restart with the interpreter without slimstage', async () =>
+        (await countOf(/Server running\./g)) > before && /has no slimstage\)/.test(await outputLog()));
+    // Put the single-stage file back, as a person would: replace the text and save.
+    await openFile(config.file);
+    await chord(mod, 'a');
+    await page.keyboard.press('Backspace');
+    await page.keyboard.sendCharacter(config.originalText);
+    await chord(mod, 's');
+    await until('the single-stage Dockerfile on disk', async () =>
+        fs.readFileSync(path.join(config.workspace, config.file), 'utf8').trim() === config.originalText.trim(), 10_000);
+    await runCommand('slimstage: Convert to Multi-Stage Build');
+    results.sdkOffer = await until('the offer to install the Claude SDK', async () => {
         const text = await notificationsText();
-        return /slimstage is not installed for/.test(text) ? text : undefined;
+        return /needs the Anthropic SDK/.test(text) ? text : undefined;
     });
-    results.missingMessage = toast;
-    const command = `${config.bareInterpreter.join(' ')} -m pip install --upgrade slimstage`;
-    if (!toast.includes(command)) throw new Error(`the message lacks "${command}": ${toast}`);
-    if (!/Install in Terminal/.test(toast)) throw new Error(`no "Install in Terminal" button: ${toast}`);
-    return toast.split('\n')[0];
+    await clickNotificationButton('Install Claude SDK');
+    await until('pip to install the Claude SDK', async () => {
+        const logText = await outputLog();
+        if (/The Claude SDK was not installed/.test(logText)) throw new Error('VS Code says: the Claude SDK was not installed');
+        return /Claude SDK installed in/.test(logText);
+    }, config.sdkInstallTimeoutMs ?? 240_000, 500);
+    await until('a restart with the Claude SDK', async () => /Using the Claude SDK installed by slimstage/.test(await outputLog()), 60_000);
+    const converted = await until('the editor to hold the converted Dockerfile', async () => {
+        const text = await editorText();
+        return text.split('\n').filter((line) => /^\s*FROM\s/i.test(line)).length >= 2 ? text : undefined;
+    }, config.convertTimeoutMs ?? 90_000, 200);
+    results.textAfterSdk = converted;
+    return 'offered, installed with pip, restarted, converted';
 }
 
 // ---------------------------------------------------------------- main
@@ -493,7 +530,7 @@ try {
         await step('convert', convert);
         await step('restart', restartCommand);
         await step('output', showOutput);
-        await step('missing', missingServer);
+        await step('sdk', sdkOnFirstUse);
     }
 } catch (error) {
     results.error = String(error?.stack ?? error);
