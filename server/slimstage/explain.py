@@ -41,7 +41,10 @@ def run_explain(args: argparse.Namespace) -> int:
     if problem:
         print(f"slimstage: {problem}", file=sys.stderr)
     settings = settings_from_args(args, path)
-    a = Analysis(parse(text), settings, read_context(path.resolve(), settings.context))
+    context = read_context(path.resolve(), settings.context)
+    for note in context.unread:  # side files refused (a link out of the context, a FIFO, too big)
+        print(f"slimstage: {note}", file=sys.stderr)
+    a = Analysis(parse(text), settings, context)
     items = summaries(a)
     fmt = getattr(args, "format", "text")
     out = sys.stdout

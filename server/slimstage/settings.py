@@ -260,6 +260,11 @@ def _merge(base: Any, overrides: Mapping[str, Any], problems: list[SettingsProbl
         if project and dataclasses.is_dataclass(getattr(base, name)) and isinstance(value, Mapping):
             changes[name] = _merge(getattr(base, name), value, problems, prefix + name + ".", project)
             continue
+        if prefix + name in USER_ONLY:  # a wrong value here may be a key pasted in: never quote it back
+            found: list[SettingsProblem] = []
+            changes[name] = _coerce(value, getattr(base, name), name, prefix + name, found)
+            problems += [dataclasses.replace(p, message=p.message.replace(repr(value), "a value that is not shown")) for p in found]
+            continue
         changes[name] = _coerce(value, getattr(base, name), name, prefix + name, problems)
     return dataclasses.replace(base, **changes) if changes else base
 

@@ -106,3 +106,17 @@ def test_dockerfile_names_reach_the_server() -> None:
     selector = (CLIENT / "src" / "selector.ts").read_text(encoding="utf-8")
     for pattern in ("language: 'dockerfile'", "'**/Dockerfile'", "'**/*.Dockerfile'", "'**/Dockerfile.*'", "'**/Containerfile'"):
         assert pattern in selector, f"document selector lacks {pattern}"
+
+
+def test_settings_that_route_the_key_are_user_only() -> None:
+    """claude.baseUrl and claude.apiKeyEnv: machine scope (VS Code ignores workspace values), and
+    the client sends only the user's value of them, trusted workspace or not (issue 15)."""
+    from slimstage.settings import USER_ONLY
+
+    for key in USER_ONLY:
+        assert PROPERTIES[setting_id(key)]["scope"] == "machine", f"{key} must be machine-scoped; {FIX}"
+    for setting, prop in PROPERTIES.items():
+        if prop.get("scope") in ("machine", "application") and setting not in CLIENT_ONLY:
+            assert setting in {setting_id(k) for k in USER_ONLY}, setting
+    source = (CLIENT / "src" / "settings.ts").read_text(encoding="utf-8")
+    assert "!this.userOnly.has(key)" in source and "inspect<string>('claude.apiKeyEnv')?.globalValue" in source

@@ -189,6 +189,10 @@ def test_cli_never_prints_a_pasted_key_or_proxy_credentials(tmp_path: Path) -> N
     err = proc.stderr.decode()
     assert PASTED_KEY not in err and PASTED_KEY[14:40] not in err, err
     assert "api_key_env" in err, err
+    # ...or inside a list (the "expected a string, got ..." message must not quote it).
+    proc = slimstage("convert", str(tmp_path / "Dockerfile"), "--engine", "offline", "--set", f'claude.api_key_env=["{PASTED_KEY}"]', env=env)
+    err = proc.stderr.decode()
+    assert PASTED_KEY[14:40] not in err and "api_key_env" in err, err
     # Proxy credentials in base_url, on a port nobody listens on ("cannot reach").
     url = f"http://deploy:{PROXY_PASSWORD}@127.0.0.1:{closed_port()}"
     proc = slimstage(

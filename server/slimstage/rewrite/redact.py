@@ -38,16 +38,22 @@ _PLACEHOLDER = re.compile(r"SLIMSTAGE_SECRET_(\d+)")
 # Name parts that say "credential": ``DB_PW``, ``MYSQL_ROOT_PWD``, ``NODE_AUTH_TOKEN``, ``apiKey``...
 _SECRET_PARTS = frozenset(
     "pw pwd pass passwd password passwords passphrase secret secrets token tokens key keys apikey "
-    "accesskey privatekey auth authorization credential credentials creds cred cookie session sessionid "
-    "signature salt pat dsn webhook bearer jwt otp pin".split()
+    "accesskey privatekey auth authorization credential credentials creds cred sessionid "
+    "signature salt pat dsn webhook bearer jwt".split()
 )
+# For names the parts above miss (no separators: ``DBPASSWORD``, ``APIKEY``); no bare "pass" or
+# "auth" (PASSENGER_VERSION, AUTHOR_NAME).
 _SECRET_NAME = re.compile(
-    r"(pass(word|wd|phrase)?|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|client[_-]?key|"
-    r"credential|auth|session[_-]?key|signing[_-]?key|encryption[_-]?key|^aws_|_key$|^key$|_pw$|^pw_|_pw_|webhook)",
+    r"(password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|client[_-]?key|"
+    r"credential|session[_-]?key|signing[_-]?key|encryption[_-]?key|^aws_|pass$|pwd$|_pw$|^pw_|_pw_|webhook|"
+    r"^auth(?![a-z])|(?<![a-z])auth$|(?:^|[_-])key$)",
     re.I,
 )
 _NAME_PARTS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z0-9]+(?![a-z])")
-_NOT_SECRET_PARTS = frozenset(("url", "uri", "host", "port", "user", "username", "file", "path", "dir", "enabled", "type", "mode", "id", "stdin", "cmd", "command", "prompt", "helper", "store", "length", "len", "required"))
+# Public key material named like a key: GPG/PGP key ids and fingerprints, keyservers, keyrings.
+_PUBLIC_KEY_PARTS = frozenset(("gpg", "pgp", "gnupg", "recv", "keyserver", "keyring", "keyid", "fingerprint", "fingerprints", "pubkey", "public"))
+_STRONG_SECRET_PARTS = frozenset(("private", "privatekey", "secret", "secrets", "pass", "passwd", "password", "passphrase", "token", "pw", "pwd"))
+_NOT_SECRET_PARTS = frozenset(("ids", "version", "server", "name", "fingerprint", "format", "size", "count", "timeout", "ttl", "header", "url", "uri", "host", "port", "user", "username", "file", "path", "dir", "enabled", "type", "mode", "id", "stdin", "cmd", "command", "prompt", "helper", "store", "length", "len", "required"))
 
 
 def secret_name(name: str) -> bool:
@@ -55,6 +61,8 @@ def secret_name(name: str) -> bool:
     if not name or len(name) > 200:
         return False
     parts = [p.lower() for p in _NAME_PARTS.findall(name)]
+    if any(p in _PUBLIC_KEY_PARTS for p in parts) and not any(p in _STRONG_SECRET_PARTS for p in parts):
+        return False  # GPG_KEYS, RABBITMQ_PGP_KEY_ID, --recv-keys: public key ids (a value that looks like a token is still masked)
     if any(p in _SECRET_PARTS for p in parts):
         # ``TOKEN_URL``, ``PASSWORD_FILE``, ``AUTH_ENABLED`` name where a secret is, not one; the
         # value is still masked when it looks like one.
@@ -95,7 +103,7 @@ _BEGIN_KEY = re.compile(r"-----BEGIN ([A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?)----
 _JSON_FIELD = re.compile(r"\\?\"([A-Za-z_][\w.-]{0,60})\\?\"\s*:\s*\\?\"([^\"\\\s]{4,})\\?\"")
 _XML_FIELD = re.compile(r"<([A-Za-z_][\w.-]{0,60})>([^<\n]{4,200})</")
 # A .pgpass line: host:port:database:user:password.
-_PGPASS = re.compile(r"^[^:\s]+:(?:\d+|\*):[^:\s]+:[^:\s]+:(\S+)$")
+_PGPASS = re.compile(r"^[^:\s]+:(?:\d+|\*):[^:\s]+:[^:\s]+:((?:[^:\s\\]|\\.)+)$")
 _WORD = re.compile(r"\S+")
 _NETRC_PASSWORD = re.compile(r"\b(?:password|passwd)[ \t]+([^\s'\"\\]+)")
 # A shell word, quotes kept together (`-p'My S3cret'`); alternatives start with distinct characters: linear.
@@ -151,11 +159,19 @@ def looks_like_secret_value(value: str) -> bool:
     return has_digit and has_alpha and entropy(v) >= 3.7
 
 
+_PUBLISHED_PARTS = frozenset(("sha", "sha1", "sha256", "sha384", "sha512", "md5", "checksum", "hash", "digest", "commit", "version", "tag", "gpg", "pgp", "fingerprint"))
+
+
 def _is_maskable(name: str, value: str) -> bool:
     v = value.strip().strip("'\"")
     if v.lower() in _BENIGN or _VARIABLE_ONLY.match(v) or len(v) < 4:
         return False
-    return secret_name(name) or looks_like_secret_value(v)
+    if secret_name(name):
+        return True
+    if any(p.lower() in _PUBLISHED_PARTS for p in _NAME_PARTS.findall(name)):
+        # A checksum, commit, version or public key id: high entropy, published. Only a known token format counts.
+        return any(p.search(v) for p in _TOKEN_PATTERNS)
+    return looks_like_secret_value(v)
 
 
 def _unquote_span(text: str, start: int, end: int) -> tuple[int, int]:
