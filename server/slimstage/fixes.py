@@ -70,6 +70,10 @@ def apply_edits(text: str, edits: tuple[Edit, ...] | list[Edit]) -> str:
             raise ValueError("overlapping edits")
         if eol != "\n" and "\n" in new:
             new = new.replace("\r\n", "\n").replace("\n", eol)
+        if new.endswith("\n") and start > 0 and text[start - 1] == "\r" and text[start : start + 1] != "\n":
+            # whole lines inserted after a lone CR: BuildKit would join them to the line before
+            # it (a lone CR ends no line there); make that CR a CRLF, which both count once
+            new = "\n" + new
         out = out[:start] + new + out[end:]
         last_start = start
     return BOM + out if bom else out

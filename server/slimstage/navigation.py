@@ -255,7 +255,7 @@ class Symbols:
                 self._use(name, _span(flag.value_range.start.line, line, s0 + s, s0 + e), scope, stage, from_line)  # type: ignore[union-attr]
         if ins.keyword == "RUN" or (ins.keyword in ("COPY", "ADD") and any(h.expand for h in ins.heredocs)):
             for h in ins.heredocs:
-                for k, line in enumerate(h.body.split("\n")[:-1]):
+                for k, line in enumerate(re.split(r"\r\n|\n|\r", h.body)[:-1]):  # the client's lines (a lone CR ends one)
                     line_no = h.range.start.line + k
                     for name, s, e in variable_uses(line, doc.escape):
                         self._use(name, _span(line_no, line, s, e), scope, stage, from_line)

@@ -33,7 +33,40 @@ def buildkit_view(text: str):
         return None
     except UnicodeDecodeError:  # the binding's own bug on some astral characters: no verdict
         return None
-    return [((c.cmd or "").upper(), c.start_line - 1, c.end_line - 1, tuple(re.sub("\r+\n", "\n", h.content) for h in c.heredocs)) for c in commands]
+    lines = _ClientLines(text)
+    return [
+        ((c.cmd or "").upper(), lines.start(c.start_line - 1), lines.end(c.end_line - 1), tuple(re.sub("\r+\n", "\n", h.content) for h in c.heredocs))
+        for c in commands
+    ]
+
+
+_GO_SPACE = " \t\n\v\f\r\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"  # Go's unicode.IsSpace
+
+
+class _ClientLines:
+    """BuildKit's line numbers (lines end at ``\\n`` only) as an LSP client numbers the same
+    text (a lone ``\\r`` ends a line too), which is how slimstage reports positions."""
+
+    def __init__(self, text: str) -> None:
+        self.segments = text.split("\n")
+        self.first = []  # the client line where each BuildKit line starts
+        line = 0
+        for seg in self.segments:
+            self.first.append(line)
+            line += len(re.findall(r"\r\n|\n|\r", seg + "\n"))  # the client's line ends in this line and its '\n'
+
+    def start(self, n: int) -> int:
+        """Where the instruction's first word is: after the spaces BuildKit skips, lone CRs among them."""
+        if n >= len(self.first):
+            return n
+        seg = self.segments[n].rstrip("\r")
+        lead = seg[: len(seg) - len(seg.lstrip(_GO_SPACE))]
+        return self.first[n] + lead.count("\r")
+
+    def end(self, n: int) -> int:
+        if n >= len(self.segments):
+            return n
+        return self.first[n] + self.segments[n].rstrip("\r").count("\r")
 
 
 def slimstage_view(text: str):

@@ -145,3 +145,23 @@ def test_redaction(text: str, secret: str) -> None:
 
     red = redact(parse(text))
     assert secret not in red.text and red.restore(red.text) == parse(text).text
+
+
+# -- lone CR (found by the long run after positions moved to the client's lines) -------------------
+
+
+def test_lone_cr_in_a_heredoc_body_keeps_ranges_on_their_line() -> None:
+    text = "FROM node:22-slim\nWORKDIR /app\nWORKDIR /app\n  RUN <<-EOT bash\n\tset -e\n\tpip install -r requirements.txt\r\tEOT\n\n"
+    lines = client_lines(text)
+    for v in findings(text).violations:
+        assert_range_inside(v.range, lines, v.code)
+
+
+def test_moving_an_instruction_keeps_a_lone_cr_inside_it() -> None:
+    text = "\t\tFROM python:3.12-slim\r\n  WORKDIR /srv\r\n  COPY --chown=app:app . /srv/\r\n  RUN pip install -r requirements.txt\r0"
+    assert "RUN pip install -r requirements.txt\r0\r\n" in fixed_by(text, "SLIM101")
+
+
+def test_lines_inserted_after_a_lone_cr_are_lines_for_buildkit() -> None:
+    text = "FROM node\r\n  COPY . .\r\n  EXPOSE 3000\r\n  RUN yarn build\n  RUN yarn install --frozen-lockfile\r"
+    assert fixed_by(text, "SLIM403").endswith("--frozen-lockfile\r\nUSER node\r\n")

@@ -395,17 +395,22 @@ def _nested_script(words: tuple[str, ...]) -> Optional[str]:
     return None
 
 
+_CLIENT_EOL = re.compile(r"\r\n|\n|\r")
+
+
 def _heredoc_locator(doc: Heredoc) -> Locate:
     """Offsets in a heredoc body -> document ranges (the body is the document's own lines)."""
-    lines = doc.body.split("\n")
-    starts = [0]
-    for line in lines[:-1]:
-        starts.append(starts[-1] + len(line) + 1)
+    # Lines as the model counts them: an LSP client also ends a line at a lone CR.
+    starts, ends = [0], []
+    for m in _CLIENT_EOL.finditer(doc.body):
+        ends.append(m.start())
+        starts.append(m.end())
+    ends.append(len(doc.body))
     first = doc.range.start.line
 
     def pos(offset: int) -> Pos:
         i = max(0, bisect_right(starts, offset) - 1)
-        line = lines[i]
+        line = doc.body[starts[i] : ends[i]]
         return Pos(first + i, utf16_col(line, min(offset - starts[i], len(line))))
 
     def locate(start: int, end: int) -> Range:

@@ -125,3 +125,18 @@ def remap(doc: Dockerfile, text: str) -> Dockerfile:
     changes = {f.name: walk(getattr(doc, f.name)) for f in dataclasses.fields(doc) if f.name not in ("text", "lines")}
     lines = client_lines(text[1:] if text.startswith("\ufeff") else text)
     return dataclasses.replace(doc, **changes, lines=tuple(lines))
+
+
+def slice_lines(text: str, first: int, last: int) -> str:
+    """Client lines ``first``..``last`` of ``text`` exactly as written (their own line ends
+    between them, none after the last)."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    starts, ends = [0], []
+    for m in _CLIENT_EOL.finditer(text):
+        ends.append(m.start())
+        starts.append(m.end())
+    ends.append(len(text))
+    if first >= len(starts):
+        return ""
+    return text[starts[first] : ends[min(last, len(ends) - 1)]]

@@ -102,7 +102,14 @@ class Diagnostics:
         self._running.add(uri)
         loop = asyncio.get_event_loop()
         future = self.submit(uri, text, version)
-        future.add_done_callback(lambda f: loop.call_soon_threadsafe(self._done, uri, text, version, f))
+
+        def deliver(f: Future) -> None:
+            try:
+                loop.call_soon_threadsafe(self._done, uri, text, version, f)
+            except RuntimeError:  # the event loop is closed: the server is exiting
+                pass
+
+        future.add_done_callback(deliver)
 
     def _done(self, uri: str, text: str, version: Optional[int], future: Future) -> None:
         self._running.discard(uri)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, ClassVar, Iterable, Optional
 
+from ..dockerfile import lone_cr
 from ..dockerfile.model import Instruction, Range, utf16_len
 
 if TYPE_CHECKING:
@@ -214,6 +215,8 @@ def docs_url(code: str) -> str:
 
 def instruction_lines(a: "Analysis", ins: Instruction) -> str:
     """The instruction's text exactly as written, all its lines, with a final newline."""
+    if lone_cr.needed(a.doc.text):  # keep a lone CR inside the instruction: BuildKit reads it as part of the line
+        return lone_cr.slice_lines(a.doc.text, ins.start_line, ins.end_line) + "\n"
     lines = a.doc.lines[ins.start_line : ins.end_line + 1]
     return "\n".join(lines) + "\n"
 
