@@ -125,6 +125,15 @@ def requests_at(uri: str, p: dict) -> list[tuple[str, dict]]:
     out.append(("textDocument/codeAction", {"textDocument": td, "range": {"start": p, "end": p}, "context": {"diagnostics": []}}))
     out.append(("textDocument/codeAction", {"textDocument": td, "range": {"start": pos(0, 0), "end": p}, "context": {"diagnostics": [], "only": ["source.fixAll.slimstage"]}}))
     out.append(("textDocument/inlayHint", {"textDocument": td, "range": {"start": pos(0, 0), "end": p}}))
+    # editor features (issue 17)
+    options = {"tabSize": 4, "insertSpaces": True}
+    out.append(("textDocument/signatureHelp", {"textDocument": td, "position": p}))
+    out.append(("textDocument/formatting", {"textDocument": td, "options": options}))
+    out.append(("textDocument/rangeFormatting", {"textDocument": td, "range": {"start": pos(0, 0), "end": p}, "options": options}))
+    out.append(("textDocument/onTypeFormatting", {"textDocument": td, "position": p, "ch": "\n", "options": options}))
+    out.append(("textDocument/semanticTokens/full", {"textDocument": td}))
+    out.append(("textDocument/semanticTokens/full/delta", {"textDocument": td, "previousResultId": "1"}))
+    out.append(("textDocument/documentLink", {"textDocument": td}))
     return out
 
 
@@ -133,6 +142,8 @@ COVERED = {  # capability -> the request of requests_at() that exercises it
     "renameProvider", "documentSymbolProvider", "foldingRangeProvider", "codeLensProvider", "diagnosticProvider",
     "selectionRangeProvider", "codeActionProvider", "inlayHintProvider", "executeCommandProvider",
     "textDocumentSync", "positionEncoding", "workspace",
+    "signatureHelpProvider", "documentFormattingProvider", "documentRangeFormattingProvider",
+    "documentOnTypeFormattingProvider", "semanticTokensProvider", "documentLinkProvider",
 }
 
 
