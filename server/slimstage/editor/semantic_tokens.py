@@ -164,7 +164,7 @@ def _heredocs(p: _Painter, ins: Instruction, target: Instruction) -> None:
 
 def semantic_tokens(analysis: "Analysis") -> list[Token]:
     """Every token of the analysed document, in document order."""
-    from ..navigation import STAGE, symbols
+    from .navigation import STAGE, symbols
 
     doc = analysis.doc
     p = _Painter(doc)

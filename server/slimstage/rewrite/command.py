@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 from .. import settings as settings_mod
-from ..cli import EXIT_DECLINED, EXIT_ERROR, EXIT_OK, UsageError, read_file, settings_from_args
+from ..cli_common import EXIT_DECLINED, EXIT_ERROR, EXIT_OK, UsageError, read_file, settings_from_args
 from .conversion import Job, choose_engine, convert
 from .report import plain
 from .result import Converted, Declined, Failed
