@@ -5,7 +5,7 @@ from __future__ import annotations
 from slimstage.analysis import Analysis
 from slimstage.dockerfile import parse
 from slimstage.dockerfile.model import Pos
-from slimstage.navigation import symbols, variable_uses
+from slimstage.editor.navigation import symbols, variable_uses
 
 
 def names(text: str) -> list[str]:
@@ -67,7 +67,7 @@ def test_mount_from_as_the_first_option() -> None:
 
 def _rename_keeps_the_structure(text: str) -> int:
     from slimstage.fixes import apply_edits
-    from slimstage.navigation import RenameError, rename_edits
+    from slimstage.editor.navigation import RenameError, rename_edits
     from slimstage.rules.base import Edit
 
     a = Analysis(parse(text))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slimstage.analysis import Analysis
 from slimstage.dockerfile import parse
-from slimstage.stageinfo import (
+from slimstage.editor.stageinfo import (
     alternatives,
     format_mb,
     lens_title,

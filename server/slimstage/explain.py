@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from .stageinfo import StageSummary, format_mb, reference, render, summaries, to_json
+from .editor.stageinfo import StageSummary, format_mb, reference, render, summaries, to_json
 
 
 def _header(items: tuple[StageSummary, ...], path: str, markdown: bool) -> str:
@@ -30,7 +30,7 @@ def _header(items: tuple[StageSummary, ...], path: str, markdown: bool) -> str:
 def run_explain(args: argparse.Namespace) -> int:
     from .analysis import Analysis
     from .analysis.context import read_context
-    from .cli import EXIT_ERROR, EXIT_OK, read_file, settings_from_args
+    from .cli_common import EXIT_ERROR, EXIT_OK, read_file, settings_from_args
     from .dockerfile import parse
 
     path = Path(args.path)

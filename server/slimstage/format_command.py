@@ -16,6 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .cli_common import discover, read_file, settings_from_args
 from .editor.formatting import format_text, options_from
 
 EXIT_OK, EXIT_CHANGED, EXIT_ERROR = 0, 1, 2
@@ -39,8 +40,6 @@ def _write(path: Path, text: str) -> None:
 
 
 def run_format(args: argparse.Namespace) -> int:
-    from .cli import discover, read_file, settings_from_args
-
     errors: list[str] = []
     files = discover(args.paths, errors)
     settings = settings_from_args(args, Path(args.paths[0]) if args.paths else Path.cwd())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
@@ -78,3 +77,32 @@ def test_buildkit_parse_unchanged_and_idempotent_on_the_corpus(options: FormatOp
             assert format_text(once, options) == once, path
         assert buildkit(once) == before, path
     assert changed  # the corpus has something to format
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\r\ufeff",  # found by the robustness suite: a stray U+FEFF moved to the start became a byte-order mark
+        "\r\ufeff\tFROM node:22\r\n  COPY . .\r\n",
+        "\t\ufeffFROM node:22\r\n  RUN yarn build\r\n  ",
+        "\ufeff  from alpine\n  run true  \n",  # a real byte-order mark stays and the rest is formatted
+    ],
+)
+def test_byte_order_marks_and_stray_feff(text: str) -> None:
+    for options in OPTIONS:
+        once = format_text(text, options)
+        assert format_text(once, options) == once
+        assert once.startswith("\ufeff") == text.startswith("\ufeff")
+        try:
+            before = buildkit(text)
+        except Exception:
+            continue
+        assert buildkit(once) == before
+    assert format_text("\ufeff  from alpine\n  run true  \n") == "\ufeffFROM alpine\nRUN true\n"
+
+
+def test_enter_indent_only_after_a_continuation_outside_quotes() -> None:
+    assert newline_indent("FROM a\nRUN a \\\n\n", 2) == "    "
+    assert newline_indent('FROM a\nRUN echo "a \\\n\n', 2) is None  # inside a quoted string
+    assert newline_indent("FROM a\nRUN a\n\n", 2) is None
+    assert newline_indent("FROM a\nRUN a \\\n\n", 2, FormatOptions(indent=2)) == "  "

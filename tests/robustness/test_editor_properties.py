@@ -27,11 +27,11 @@ from .invariants import assert_range_inside, client_lines
 from .strategies import dockerfiles, fixable, mutated, seeded
 from .tally import tally
 
-hover_text = pytest.importorskip("slimstage.hover_text")
-completions = pytest.importorskip("slimstage.completions")
-structure = pytest.importorskip("slimstage.structure")
-navigation = pytest.importorskip("slimstage.navigation")
-stageinfo = pytest.importorskip("slimstage.stageinfo")
+hover_text = pytest.importorskip("slimstage.editor.hover_text")
+completions = pytest.importorskip("slimstage.editor.completions")
+structure = pytest.importorskip("slimstage.editor.structure")
+navigation = pytest.importorskip("slimstage.editor.navigation")
+stageinfo = pytest.importorskip("slimstage.editor.stageinfo")
 
 TEXTS = st.one_of(dockerfiles(), mutated(), fixable(), mutated(fixable()), seeded(), mutated(seeded()))
 

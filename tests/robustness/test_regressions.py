@@ -102,7 +102,7 @@ def test_removing_the_last_line_counts_utf16_columns() -> None:
 
 
 def test_completion_past_the_end_of_a_line_replaces_inside_it() -> None:
-    from slimstage.completions import complete
+    from slimstage.editor.completions import complete
 
     text = "FROM node:22-slim\r\n"
     for s in complete(findings(text).analysis, Pos(1, 1)):
@@ -111,7 +111,7 @@ def test_completion_past_the_end_of_a_line_replaces_inside_it() -> None:
 
 @pytest.mark.parametrize(("text", "pos"), [("FROM node:22-slim\r\n", Pos(2, 0)), ("FROM node:22-slim\r\n", Pos(0, 18)), ("\tFROM a AS b\nRUN x\n", Pos(0, 0))])
 def test_selection_ranges_grow_outwards_inside_the_document(text: str, pos: Pos) -> None:
-    from slimstage.structure import selection_chain
+    from slimstage.editor.structure import selection_chain
 
     chain = selection_chain(parse(text), pos)
     for inner, outer in zip(chain, chain[1:]):
@@ -122,7 +122,7 @@ def test_selection_ranges_grow_outwards_inside_the_document(text: str, pos: Pos)
 
 @pytest.mark.parametrize("text", ["\\", "\x1c", "FROM a\n\ufeff\n", "FROM a AS \u200a\n"])
 def test_outline_names_are_never_blank(text: str) -> None:
-    from slimstage.structure import outline
+    from slimstage.editor.structure import outline
 
     items = outline(findings(text).analysis)
     items += [c for i in items for c in i.children]

@@ -1,5 +1,7 @@
 """Every place a stage is named by another: FROM, COPY --from, RUN --mount=from, with the
-exact range of the name, so rules can point at it and rewrite it.
+exact range of the name, so rules can point at it and rewrite it. The one finder: rules
+(SLIM302, SLIM304) and the editor's navigation (``editor/navigation.py``: definitions,
+references, rename, highlighting) both use it.
 """
 
 from __future__ import annotations
@@ -8,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from ..dockerfile.model import Dockerfile, Instruction, Range
+from ..dockerfile.model import Dockerfile, Instruction, Pos, Range, index_of_utf16, utf16_col
 
 
 @dataclass(frozen=True)
@@ -29,11 +31,24 @@ def _mount_name_range(doc: Dockerfile, flag_range: Range, ref: str) -> Optional[
     if not line.isascii():
         return None
     segment = line[flag_range.start.character : flag_range.end.character]
-    m = re.search(r"(?:^|[,=\s\"'])from=" + re.escape(ref) + r"(?=[,\s\"']|$)", segment)
+    m = re.search(r"(?:^|[,=\s\"'])from=" + re.escape(ref) + r"(?=[,\s\"']|$)", segment, re.I)
     if not m:
         return None
     start = flag_range.start.character + m.end() - len(ref)
     return Range.of(flag_range.start.line, start, flag_range.start.line, start + len(ref))
+
+
+def _value_range(doc: Dockerfile, vr: Optional[Range], value: str) -> Optional[Range]:
+    """The range of a one-line flag value without its surrounding quotes (``--from="build"``)."""
+    if vr is None or vr.start.line != vr.end.line or vr.start.line >= len(doc.lines):
+        return None
+    line = doc.lines[vr.start.line]
+    s, e = index_of_utf16(line, vr.start.character), index_of_utf16(line, vr.end.character)
+    if e - s >= 2 and line[s] == line[e - 1] and line[s] in "'\"":
+        s, e = s + 1, e - 1
+    if line[s:e] != value:
+        return None
+    return Range(Pos(vr.start.line, utf16_col(line, s)), Pos(vr.start.line, utf16_col(line, e)))
 
 
 def stage_references(doc: Dockerfile) -> list[StageReference]:
@@ -45,9 +60,7 @@ def stage_references(doc: Dockerfile) -> list[StageReference]:
             if ins.keyword in ("COPY", "ADD"):
                 frm = ins.flag("from")
                 if frm is not None and frm.value:
-                    vr = frm.value_range
-                    exact = vr if vr is not None and vr.start.line == vr.end.line and vr.end.character - vr.start.character == len(frm.value) else None
-                    out.append(StageReference(frm.value, st.index, "copy", ins, frm.range, exact))
+                    out.append(StageReference(frm.value, st.index, "copy", ins, frm.range, _value_range(doc, frm.value_range, frm.value)))
             elif ins.keyword == "RUN":
                 for flag in ins.flags_named("mount"):
                     ref = flag.options().get("from")

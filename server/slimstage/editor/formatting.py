@@ -339,6 +339,8 @@ def line_edits(text: str, options: FormatOptions = FormatOptions(), first: int =
             owned[k] = True
         if end < first or pieces[0].line > last:
             continue
+        if pieces[0].raw.lstrip(_SPACE).startswith("\ufeff"):
+            continue  # a stray U+FEFF: moved to the start of the file it would turn into a byte-order mark
         _analyse(ins, pieces, escape, options)
         new = _render(ins, pieces, escape, options)
         old = [p.raw for p in pieces]
@@ -418,9 +420,11 @@ def newline_indent(text: str, line: int, options: FormatOptions = FormatOptions(
         ended = [p for p in pieces if p.kind in ("first", "cont") and p.line <= above]
         if not ended or not ended[-1].continued:
             return None
-        following = [p for p in pieces if p.kind in ("first", "cont") and p.line >= line]
-        if following and (following[0].in_quote or following[0].escaped):
-            return None
+        sh = _Shell()  # the joined line's state where the new line starts
+        for p in ended:
+            sh.feed(p.text, 0, False)
+        if sh.quote or sh.escaped:
+            return None  # inside a quoted string: its whitespace is part of the value
         if doc.escape != "\\":
             return None
         return " " * options.indent

@@ -22,6 +22,7 @@ overlap (a variable inside a quoted string splits the string) and never span lin
 
 from __future__ import annotations
 
+import heapq
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Optional
@@ -68,22 +69,31 @@ class _Painter:
         self.by_line.setdefault(line, []).append((start, end, _PRIORITY[kind], kind, mods))
 
     def tokens(self) -> list[Token]:
+        """Non-overlapping tokens: where spans overlap the higher priority wins (a sweep, n log n per line)."""
         out: list[Token] = []
         for line in sorted(self.by_line):
-            spans = self.by_line[line]
+            spans = sorted(self.by_line[line])
+            if all(a[1] <= b[0] for a, b in zip(spans, spans[1:])):  # the usual case: nothing overlaps
+                out += [Token(line, s, e - s, kind, mods) for s, e, _, kind, mods in spans]
+                continue
             points = sorted({p for s, e, *_ in spans for p in (s, e)})
+            active: list[tuple[int, int, int, str, tuple[str, ...]]] = []  # heap of (-priority, start, end, kind, mods)
+            k = 0
             pieces: list[list] = []
             for a, b in zip(points, points[1:]):
-                best = None
-                for s, e, prio, kind, mods in spans:
-                    if s <= a and b <= e and (best is None or prio > best[0]):
-                        best = (prio, kind, mods, s)
-                if best is None:
+                while k < len(spans) and spans[k][0] <= a:
+                    s, e, prio, kind, mods = spans[k]
+                    heapq.heappush(active, (-prio, s, e, kind, mods))
+                    k += 1
+                while active and active[0][2] <= a:
+                    heapq.heappop(active)
+                if not active:
                     continue
-                if pieces and pieces[-1][1] == a and pieces[-1][2:] == [best[1], best[2], best[3]]:
+                _, s, _, kind, mods = active[0]
+                if pieces and pieces[-1][1] == a and pieces[-1][2:] == [kind, mods, s]:
                     pieces[-1][1] = b
                 else:
-                    pieces.append([a, b, best[1], best[2], best[3]])
+                    pieces.append([a, b, kind, mods, s])
             out += [Token(line, a, b - a, kind, mods) for a, b, kind, mods, _ in pieces]
         return out
 
@@ -154,7 +164,7 @@ def _heredocs(p: _Painter, ins: Instruction, target: Instruction) -> None:
 
 def semantic_tokens(analysis: "Analysis") -> list[Token]:
     """Every token of the analysed document, in document order."""
-    from ..navigation import STAGE, symbols
+    from .navigation import STAGE, symbols
 
     doc = analysis.doc
     p = _Painter(doc)
@@ -206,7 +216,11 @@ def semantic_tokens(analysis: "Analysis") -> list[Token]:
             _heredocs(p, ins, target)
     # stage names and variables, resolved as navigation resolves them
     sym = symbols(analysis)
-    keyword_of_line = {}
+    keyword_of_line: dict[int, str] = {}
+    for ins in doc.instructions:  # where each ARG/ENV definition sits (one pass, not a search per variable)
+        if ins.keyword in ("ARG", "ENV"):
+            for n in range(ins.start_line, ins.end_line + 1):
+                keyword_of_line[n] = ins.keyword
     for occ in sym.occurrences:
         if occ.kind == STAGE:
             p.add(occ.range, "class", ("declaration",) if occ.is_definition else ())
@@ -214,11 +228,7 @@ def semantic_tokens(analysis: "Analysis") -> list[Token]:
         defined_at = occ.range if occ.is_definition else occ.target
         mods: tuple[str, ...] = ("declaration",) if occ.is_definition else ()
         if defined_at is not None:
-            line = defined_at.start.line
-            if line not in keyword_of_line:
-                found = doc.instruction_at(line)
-                keyword_of_line[line] = found.keyword if found is not None else ""
-            kind = keyword_of_line[line]
+            kind = keyword_of_line.get(defined_at.start.line, "")
             if kind in ("ARG", "ENV"):
                 mods += (kind.lower(),)
         p.add(occ.range, "variable", mods)

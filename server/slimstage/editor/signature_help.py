@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from ..dockerfile.model import Dockerfile, Pos, index_of_utf16
-from ..reference import instruction_doc, mount_option_doc
+from .reference import instruction_doc, mount_option_doc
 
 # The keys each mount type takes (BuildKit's Dockerfile reference, RUN --mount), in the order shown.
 MOUNT_KEYS: dict[str, tuple[str, ...]] = {

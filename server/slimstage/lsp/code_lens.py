@@ -18,7 +18,7 @@ def register(server: "SlimstageServer") -> None:
     @server.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
     def code_lens(ls: "SlimstageServer", params: types.CodeLensParams) -> Optional[list[types.CodeLens]]:
         """A label lens per stage ("runtime · ~24 MB · ships"); a command lens to convert single-stage files."""
-        from ..stageinfo import lens_title, summaries  # imported on first use: keeps server start fast
+        from ..editor.stageinfo import lens_title, summaries  # imported on first use: keeps server start fast
 
         uri = params.text_document.uri
         doc = ls.open_document(uri)

@@ -10,7 +10,7 @@ from .client_caps import completion_documentation, markup
 from .convert import from_position, to_range
 
 if TYPE_CHECKING:
-    from ..reference import RefDoc
+    from ..editor.reference import RefDoc
     from .server import SlimstageServer
 
 KINDS = {
@@ -38,7 +38,7 @@ def register(server: "SlimstageServer") -> None:
     @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=TRIGGERS, resolve_provider=False))
     def completion(ls: "SlimstageServer", params: types.CompletionParams) -> Optional[types.CompletionList]:
         """Suggestions for the word being typed, each replacing exactly that word."""
-        from ..completions import complete  # imported on first use: keeps server start fast
+        from ..editor.completions import complete  # imported on first use: keeps server start fast
 
         result = ls.result(params.text_document.uri)
         if result is None:

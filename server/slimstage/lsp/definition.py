@@ -16,7 +16,7 @@ def register(server: "SlimstageServer") -> None:
     @server.feature(types.TEXT_DOCUMENT_DEFINITION)
     def definition(ls: "SlimstageServer", params: types.DefinitionParams) -> Optional[list[types.Location]]:
         """`FROM x`, `--from=x`, `from=x` go to `AS x`; `$VAR` goes to its ARG/ENV."""
-        from ..navigation import symbols  # imported on first use: keeps server start fast
+        from ..editor.navigation import symbols  # imported on first use: keeps server start fast
 
         uri = params.text_document.uri
         result = ls.result(uri)

@@ -2,7 +2,7 @@
 
 Each import below is one feature module with a ``register(server)`` function. They only
 convert to and from the protocol: what to show comes from the pure modules
-(``stageinfo``, ``navigation``, ``structure``, ``completions``, ``hover_text``).
+in ``editor/`` (``stageinfo``, ``navigation``, ``structure``, ``completions``, ``hover_text``).
 """
 
 from __future__ import annotations

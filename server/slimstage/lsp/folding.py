@@ -17,7 +17,7 @@ def register(server: "SlimstageServer") -> None:
     @server.feature(types.TEXT_DOCUMENT_FOLDING_RANGE)
     def folding_range(ls: "SlimstageServer", params: types.FoldingRangeParams) -> Optional[list[types.FoldingRange]]:
         """Line ranges the editor can collapse."""
-        from ..structure import folds  # imported on first use: keeps server start fast
+        from ..editor.structure import folds  # imported on first use: keeps server start fast
 
         result = ls.result(params.text_document.uri)
         if result is None:

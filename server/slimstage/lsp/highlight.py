@@ -16,7 +16,7 @@ def register(server: "SlimstageServer") -> None:
     @server.feature(types.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT)
     def document_highlight(ls: "SlimstageServer", params: types.DocumentHighlightParams) -> Optional[list[types.DocumentHighlight]]:
         """Definitions are highlighted as writes, uses as reads."""
-        from ..navigation import symbols  # imported on first use: keeps server start fast
+        from ..editor.navigation import symbols  # imported on first use: keeps server start fast
 
         result = ls.result(params.text_document.uri)
         if result is None:

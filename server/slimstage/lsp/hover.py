@@ -17,7 +17,7 @@ def register(server: "SlimstageServer") -> None:
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     def hover(ls: "SlimstageServer", params: types.HoverParams) -> Optional[types.Hover]:
         """Stage summaries on FROM lines and stage references; reference text; rule docs of findings."""
-        from ..hover_text import hover_at  # imported on first use: keeps server start fast
+        from ..editor.hover_text import hover_at  # imported on first use: keeps server start fast
 
         result = ls.result(params.text_document.uri)
         if result is None:

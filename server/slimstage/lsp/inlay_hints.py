@@ -19,7 +19,7 @@ def register(server: "SlimstageServer") -> None:
     @server.feature(types.TEXT_DOCUMENT_INLAY_HINT, types.InlayHintOptions(resolve_provider=False))
     def inlay_hint(ls: "SlimstageServer", params: types.InlayHintParams) -> Optional[list[types.InlayHint]]:
         """`~231 MB (estimate)` after each FROM whose base image size is known."""
-        from ..stageinfo import inlay_label, summaries  # imported on first use: keeps server start fast
+        from ..editor.stageinfo import inlay_label, summaries  # imported on first use: keeps server start fast
 
         if not ls.state.settings.inlay_hints:
             return []

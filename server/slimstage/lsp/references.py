@@ -16,7 +16,7 @@ def register(server: "SlimstageServer") -> None:
     @server.feature(types.TEXT_DOCUMENT_REFERENCES)
     def references(ls: "SlimstageServer", params: types.ReferenceParams) -> Optional[list[types.Location]]:
         """Uses of a stage (by name or index) or of an ARG/ENV variable; the definition when asked."""
-        from ..navigation import symbols  # imported on first use: keeps server start fast
+        from ..editor.navigation import symbols  # imported on first use: keeps server start fast
 
         uri = params.text_document.uri
         result = ls.result(uri)

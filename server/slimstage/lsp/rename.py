@@ -26,7 +26,7 @@ def register(server: "SlimstageServer") -> None:
     @server.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
     def prepare_rename(ls: "SlimstageServer", params: types.PrepareRenameParams) -> Optional[types.PrepareRenamePlaceholder]:
         """The name under the cursor, if it can be renamed; an error saying why not otherwise."""
-        from ..navigation import RenameError, renamable, symbols  # imported on first use
+        from ..editor.navigation import RenameError, renamable, symbols  # imported on first use
 
         result = ls.result(params.text_document.uri)
         if result is None:
@@ -40,7 +40,7 @@ def register(server: "SlimstageServer") -> None:
     @server.feature(types.TEXT_DOCUMENT_RENAME)
     def rename(ls: "SlimstageServer", params: types.RenameParams) -> Optional[types.WorkspaceEdit]:
         """Every occurrence of the stage name or variable, as one edit pinned to the document version."""
-        from ..navigation import RenameError, rename_edits, symbols
+        from ..editor.navigation import RenameError, rename_edits, symbols
 
         uri = params.text_document.uri
         doc = ls.open_document(uri)

@@ -16,8 +16,8 @@ def register(server: "SlimstageServer") -> None:
     @server.feature(types.TEXT_DOCUMENT_SELECTION_RANGE)
     def selection_range(ls: "SlimstageServer", params: types.SelectionRangeParams) -> Optional[list[types.SelectionRange]]:
         """One chain of nested ranges per requested position."""
-        from ..navigation import symbols  # imported on first use: keeps server start fast
-        from ..structure import selection_chain
+        from ..editor.navigation import symbols  # imported on first use: keeps server start fast
+        from ..editor.structure import selection_chain
 
         result = ls.result(params.text_document.uri)
         if result is None:

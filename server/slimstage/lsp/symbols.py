@@ -10,7 +10,7 @@ from .client_caps import hierarchical_symbols
 from .convert import to_range
 
 if TYPE_CHECKING:
-    from ..structure import OutlineItem
+    from ..editor.structure import OutlineItem
     from .server import SlimstageServer
 
 KINDS = {
@@ -50,7 +50,7 @@ def register(server: "SlimstageServer") -> None:
         ls: "SlimstageServer", params: types.DocumentSymbolParams
     ) -> Union[list[types.DocumentSymbol], list[types.SymbolInformation], None]:
         """Stages as symbols (detail: base image and role), or a flat list for clients without hierarchy."""
-        from ..structure import outline  # imported on first use: keeps server start fast
+        from ..editor.structure import outline  # imported on first use: keeps server start fast
 
         uri = params.text_document.uri
         result = ls.result(uri)

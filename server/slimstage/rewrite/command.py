@@ -31,7 +31,7 @@ from pathlib import Path
 from .. import settings as settings_mod
 from ..echo import scrub
 from ..sidefile import read_bytes
-from ..cli import EXIT_DECLINED, EXIT_ERROR, EXIT_OK, EXIT_UNVERIFIED, EXIT_VERIFY_FAILED, UsageError, read_file, settings_from_args
+from ..cli_common import EXIT_DECLINED, EXIT_ERROR, EXIT_OK, EXIT_UNVERIFIED, EXIT_VERIFY_FAILED, UsageError, read_file, settings_from_args
 from .conversion import Job, choose_engine, convert
 from .report import plain
 from .result import Converted, Declined, Failed

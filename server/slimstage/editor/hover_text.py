@@ -12,15 +12,15 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional
 
-from .dockerfile.model import Instruction, Pos, Range
+from ..dockerfile.model import Instruction, Pos, Range
 from .navigation import PREDEFINED_ARGS, STAGE, Occurrence, symbols
 from .reference import RefDoc, directive_doc, flag_doc, instruction_doc, mount_option_doc
-from .rules.base import Violation, docs_url, rule_by_code
+from ..rules.base import Violation, docs_url, rule_by_code
 from .stageinfo import render, summary
 
 if TYPE_CHECKING:
-    from .analysis import Analysis
-    from .lint import LintResult
+    from ..analysis import Analysis
+    from ..lint import LintResult
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,13 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Optional
 from weakref import WeakKeyDictionary
 
-from .analysis.images import SizeFact, format_size, lookup_size, parse_ref, release_line, size_table
-from .analysis.roles import BUILDER, DEPENDENCIES, TEST, role_of
-from .analysis.stages import Edge
-from .dockerfile.model import Dockerfile, Range, Stage
+from ..analysis.images import SizeFact, format_size, lookup_size, parse_ref, release_line, size_table
+from ..analysis.roles import BUILDER, DEPENDENCIES, TEST, role_of
+from ..analysis.stages import Edge
+from ..dockerfile.model import Dockerfile, Range, Stage
 
 if TYPE_CHECKING:
-    from .analysis import Analysis
+    from ..analysis import Analysis
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,13 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional
 
-from .dockerfile.model import Pos, Range, index_of_utf16, utf16_col
-from .dockerfile.parse import KEYWORDS
+from ..dockerfile.model import Pos, Range, index_of_utf16, utf16_col
+from ..dockerfile.parse import KEYWORDS
 from .navigation import PREDEFINED_ARGS, symbols
 from .reference import MOUNT_OPTIONS, MOUNT_TYPES, RefDoc, flags_of, instruction_doc
 
 if TYPE_CHECKING:
-    from .analysis import Analysis
+    from ..analysis import Analysis
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional
 
-from .analysis.roles import role_of
-from .dockerfile.model import Dockerfile, Instruction, Pos, Range, Stage, utf16_len
+from ..analysis.roles import role_of
+from ..dockerfile.model import Dockerfile, Instruction, Pos, Range, Stage, utf16_len
 
 if TYPE_CHECKING:
-    from .analysis import Analysis
+    from ..analysis import Analysis
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator, Optional
 from weakref import WeakKeyDictionary
 
-from .dockerfile.model import Dockerfile, Flag, Instruction, Pos, Range, index_of_utf16, utf16_col
-from .dockerfile.words import split_words
+from ..analysis.references import stage_references
+from ..dockerfile.model import Dockerfile, Instruction, Pos, Range, index_of_utf16, utf16_col
+from ..dockerfile.words import split_words
 
 if TYPE_CHECKING:
-    from .analysis import Analysis
+    from ..analysis import Analysis
 
 STAGE, VARIABLE = "stage", "variable"
 STAGE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*")
@@ -120,31 +121,6 @@ def _span(line_no: int, line: str, start: int, end: int) -> Range:
     return Range(Pos(line_no, utf16_col(line, start)), Pos(line_no, utf16_col(line, end)))
 
 
-def _flag_value_range(doc: Dockerfile, flag: Flag) -> Optional[Range]:
-    """The range of a flag's value without surrounding quotes."""
-    raw = _raw(doc, flag.value_range)
-    if raw is None:
-        return flag.value_range
-    line, s, e = raw
-    if e - s >= 2 and line[s] == line[e - 1] and line[s] in "'\"":
-        s, e = s + 1, e - 1
-    return _span(flag.value_range.start.line, line, s, e)  # type: ignore[union-attr]
-
-
-_MOUNT_FROM = re.compile(r"(?:^|[,\"'])from=([^,\"'\s]+)", re.I)
-
-
-def _mount_from_range(doc: Dockerfile, flag: Flag) -> Optional[tuple[str, Range]]:
-    raw = _raw(doc, flag.value_range)
-    if raw is None:
-        return None
-    line, s, e = raw
-    m = _MOUNT_FROM.search(line[s:e])  # on the slice: ``^`` must match where the value starts
-    if not m:
-        return None
-    return m.group(1), _span(flag.value_range.start.line, line, s + m.start(1), s + m.end(1))  # type: ignore[union-attr]
-
-
 class Symbols:
     """Every stage-name and variable occurrence of a document, and what each resolves to."""
 
@@ -172,23 +148,17 @@ class Symbols:
         for st in doc.stages:
             if st.name_word is not None:
                 self._stage_occ.append(Occurrence(STAGE, st.name_word.text, st.name_word.range, (STAGE, st.index), True, stage=st.index))
-            if st.base_stage is not None and st.base_word is not None:
-                self._stage_ref(doc.stages[st.base_stage].index, st.base_word.text, st.base_word.range, False)
-            for ins in st.instructions[1:]:
-                if ins.keyword in ("COPY", "ADD"):
-                    for flag in ins.flags_named("from"):
-                        ref = doc.stage_ref(flag.value or "", before=st.index)
-                        rng = _flag_value_range(doc, flag)
-                        if ref is not None and rng is not None:
-                            self._stage_ref(ref.index, flag.value or "", rng, (flag.value or "").isdigit())
-                elif ins.keyword == "RUN":
-                    for flag in ins.flags_named("mount"):
-                        found = _mount_from_range(doc, flag)
-                        if found is None:
-                            continue
-                        ref = doc.stage_ref(found[0], before=st.index)
-                        if ref is not None:
-                            self._stage_ref(ref.index, found[0], found[1], found[0].isdigit())
+        for r in stage_references(doc):  # the one finder of stage references (analysis/references.py)
+            if r.name_range is None:
+                continue
+            if r.kind == "base":
+                base = doc.stages[r.stage].base_stage
+                if base is not None:
+                    self._stage_ref(base, r.ref, r.name_range, False)
+                continue
+            target = doc.stage_ref(r.ref, before=r.stage)
+            if target is not None:
+                self._stage_ref(target.index, r.ref, r.name_range, r.ref.isdigit())
 
     def _stage_ref(self, index: int, text: str, rng: Range, by_index: bool) -> None:
         target = self.doc.stages[index].name_word
