@@ -254,3 +254,27 @@ def test_yarn_berry_installs_after_the_source_and_ships_the_project() -> None:
     assert "COPY --from=builder /app ." in p.dockerfile
     old = ProjectFiles(project.names, True, {"package.json": '{"packageManager": "yarn@3.6.0"}', ".yarnrc.yml": ""})
     assert isinstance(plan(text, old), Declined)
+
+
+# quentinadam/bitcoin-indexer's Dockerfile (bench/convert-corpus): built, then started through cargo run.
+CARGO_RUN = 'FROM rust\nWORKDIR /app\nCOPY Cargo.toml Cargo.lock ./\nCOPY src src\nRUN cargo build --release\nCMD ["cargo", "run", "--release"]\n'
+
+
+def test_cargo_run_starts_the_built_binary_named_in_cargo_toml() -> None:
+    project = ProjectFiles(frozenset({"Cargo.toml", "Cargo.lock", "src"}), True, {"Cargo.toml": '[package]\nname = "bitcoin-indexer"\nversion = "0.1.0"\n'})
+    p = converted(CARGO_RUN, project)
+    assert "COPY --from=builder /app/target/release/bitcoin-indexer /usr/local/bin/bitcoin-indexer" in p.dockerfile
+    assert p.dockerfile.rstrip().endswith('CMD ["/usr/local/bin/bitcoin-indexer"]')
+    assert any("cargo run" in c and c.startswith("CMD") for c in p.contract_changes)
+
+
+def test_cargo_run_without_the_manifest_ships_the_one_executable_built() -> None:
+    p = converted(CARGO_RUN.replace('"--release"]', '"--release", "--", "--port", "8080"]'), ProjectFiles(frozenset(), False, {}))
+    builder, runtime = p.dockerfile.split("AS runtime")
+    assert "find /app/target/release -maxdepth 1 -type f" in builder and '[ "$#" -eq 1 ]' in builder
+    assert 'CMD ["/usr/local/bin/app", "--port", "8080"]' in runtime and "COPY src" not in runtime
+
+
+def test_cargo_run_of_another_profile_is_declined() -> None:
+    result = plan(CARGO_RUN.replace('"--release"]', '"--example", "x"]'), ProjectFiles(frozenset(), False, {}))
+    assert isinstance(result, Declined) and "--example" in result.reasons[0]
