@@ -278,3 +278,30 @@ def test_cargo_run_without_the_manifest_ships_the_one_executable_built() -> None
 def test_cargo_run_of_another_profile_is_declined() -> None:
     result = plan(CARGO_RUN.replace('"--release"]', '"--example", "x"]'), ProjectFiles(frozenset(), False, {}))
     assert isinstance(result, Declined) and "--example" in result.reasons[0]
+
+
+def test_pip_install_of_named_packages_may_run_outside_the_project_folder() -> None:
+    # maxthauer/ips.rocks (bench/convert-corpus): Flask installed in /, the source copied to /app.
+    text = (
+        "FROM python:3.7-stretch\nRUN apt-get update -y\nRUN apt-get install -y python-pip python-dev build-essential\n"
+        'RUN pip install Flask\nCOPY . /app\nWORKDIR /app\nENTRYPOINT ["python"]\nCMD ["main.py"]\n'
+    )
+    p = converted(text, ProjectFiles(frozenset(), False, {}))
+    builder, runtime = p.dockerfile.split("AS runtime")
+    assert "pip install Flask" in builder and "FROM python:3.7-slim-stretch" in p.dockerfile
+    assert "python-pip" not in runtime  # the apt installer stays in the builder
+    # A requirements file is read from the folder: that still has to be the project's.
+    assert isinstance(plan(text.replace("pip install Flask", "pip install -r requirements.txt"), ProjectFiles(frozenset(), False, {})), Declined)
+
+
+def test_poetry_install_before_and_after_the_source_copy() -> None:
+    # TP-Taller-II/TP-Taller-II-API-Gateway (bench/convert-corpus).
+    text = (
+        "FROM python:3.7.7-stretch\nRUN apt-get update\nRUN pip install poetry\nWORKDIR /app\nENV POETRY_VIRTUALENVS_IN_PROJECT true\n"
+        "COPY poetry.lock pyproject.toml ./\nRUN poetry install\nCOPY . .\nRUN poetry install\nRUN poetry run pip install gunicorn\n"
+    )
+    p = converted(text, ProjectFiles(frozenset(), False, {}))
+    builder = p.dockerfile.split("AS runtime")[0]
+    assert "COPY pyproject.toml poetry.lock ./" in builder and "poetry install --only main --no-interaction --no-root" in builder
+    assert builder.index("COPY . .") < builder.index("poetry run pip install gunicorn")
+    assert isinstance(plan(text.replace("RUN poetry install\nRUN poetry run", "RUN poetry install --with dev\nRUN poetry run"), ProjectFiles(frozenset(), False, {})), Declined)

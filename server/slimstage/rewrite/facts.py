@@ -363,7 +363,7 @@ def extract(a: Analysis) -> SourceFacts:
                     unsupported.append(f"line {ins.start_line + 1}: `{_short(c.text)}` changes directory inside a RUN")
                 if c.kind == "os-install":
                     os_manager = "apk" if c.words[0].endswith("apk") else "apt"
-                if c.kind in ("deps", "prefetch", "build", "script"):
+                if c.kind in ("deps", "prefetch", "build", "script") and not _folder_free(c):
                     build_workdirs.add(workdir)
             flush(_phase_of_next([c.kind for c in cmds]))
             commands += [Cmd(c.kind, c.text, c.words, c.step, c.packages, mounts) for c in cmds]
@@ -442,6 +442,21 @@ def _place(c: Cmd, a: Analysis, eco: str, workdir: str, seen_work: bool, ins: In
     where = "the build stage, after the source copy" if kind == "script" else "the build stage's set-up"
     notes.append(f"line {ins.start_line + 1}: `{_short(c.text)}` is not a step the planner knows; it is kept in {where}, where it ran. Check that the runtime does not need it.")
     return Cmd(kind, c.text, c.words, None, (), c.mounts)
+
+
+def _folder_free(c: Cmd) -> bool:
+    """A pip install of packages named by the index alone (``pip install Flask``): it reads
+    nothing from the folder it runs in, so that folder need not be the project's."""
+    if c.kind != "deps" or c.step is None or c.step.tool != "pip":
+        return False
+    args = c.words[1:] if c.words[0].rsplit("/", 1)[-1].startswith("pip") else c.words[3:]
+    if args[:1] != ("install",):
+        return False
+    names = [a for a in args[1:] if not a.startswith("-")]
+    flags = [a for a in args[1:] if a.startswith("-")]
+    return bool(names) and all(re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9,._-]+\])?([<>=!~]=?[A-Za-z0-9.*+!-]+)?$", n) for n in names) and all(
+        f in ("-U", "--upgrade", "-q", "--quiet", "--no-cache-dir", "--no-compile", "--disable-pip-version-check") for f in flags
+    )
 
 
 def _short(text: str, n: int = 60) -> str:

@@ -61,6 +61,12 @@ def _requirements(cmd: Cmd, p: ProjectFiles) -> list[str]:
     return files
 
 
+def _same_poetry_install(installs: list[Cmd]) -> bool:
+    """``poetry install [--no-root]`` repeated with the same options (the usual before/after the source copy)."""
+    shapes = {tuple(w for w in c.words if w != "--no-root") for c in installs if c.step is not None and c.step.tool == "poetry"}
+    return len(shapes) == 1 and len([c for c in installs if c.step is not None and c.step.tool == "poetry"]) == len(installs) and next(iter(shapes))[:2] == ("poetry", "install")
+
+
 def _pip_command(cmd: Cmd) -> str:
     words = [w for w in cmd.words if w not in ("--user",)]
     if any(w.startswith(("--target", "--prefix", "--root")) or w in ("-t",) for w in words):
@@ -118,9 +124,10 @@ def _deps_lines(f: SourceFacts, s: Settings, p: ProjectFiles, notes: list[str]) 
             before.append(run(_pip_command(c), s, "pip" if c.step is None or c.step.tool == "pip" else "uv"))
         return before, after, tool
     if tool == "poetry":
-        if len(installs) > 1:
+        if len(installs) > 1 and not _same_poetry_install(installs):
             raise Decline("poetry and another installer both install dependencies")
-        c = installs[0]
+        # Installed twice (before and after the source copy, as the recipe does): the last decides.
+        c = installs[-1]
         lock = ["poetry.lock"] if (not p.known or p.has("poetry.lock")) else []
         before.append(f"COPY pyproject.toml {' '.join(lock)} ./".replace("  ", " "))
         flags = [w for w in c.words[2:] if not w.startswith(("--no-dev", "--without", "--only", "--with")) and w not in ("--no-root", "--no-interaction", "-n")]
