@@ -39,6 +39,8 @@ def converted(text: str, project: ProjectFiles = NODE_PROJECT, **settings) -> Pr
     [
         ("FROM node:22 AS a\nFROM a AS b\nCMD [\"node\"]\n", "already a multi-stage build"),
         ("FROM ubuntu:24.04\nRUN ./configure && make\n", "application build found"),
+        # asimonov05/mus_tgbot (bench/convert-corpus): Python from apt on ubuntu.
+        ("FROM ubuntu:latest\nRUN apt-get install -y build-essential python3.8 python3-pip python3-dev\nRUN pip3 install flask\nCOPY . .\nCMD [\"python3\", \"app.py\"]\n", "installed with the distribution's packages on ubuntu:latest"),
         ("ARG BASE=node:22\nFROM $BASE\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"a.js\"]\n", "build argument"),
         ("FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN curl -fsSL https://x.sh | sh\nCMD [\"node\", \"a.js\"]\n", "cannot tell whether"),
         ("FROM golang:1.27\nWORKDIR /src\nCOPY . .\nRUN go build .\nCMD [\"app\"]\n", "no -o"),
