@@ -126,3 +126,22 @@ def test_self_expanding_variables_are_bounded(tmp_path):
     ctx = _ctx(tmp_path, {"Makefile": "A = " + "x" * 5000 + "\nB = $(A)$(A)$(A)\nall:\n\techo " + "$(B)" * 400 + "\n"})
     d = delegated(_cmd("make"), ctx)
     assert d is not None and sum(len(c.text) for c in d.commands) < 10_000_000
+
+
+def test_server_context_cache_sees_a_side_file_edited_in_place(tmp_path):
+    # Editing the Makefile in place leaves the folder's mtime alone; the cache must still notice.
+    from slimstage.lsp.convert import path_to_uri
+    from slimstage.lsp.state import State
+
+    (tmp_path / "Dockerfile").write_text("FROM golang:1.22\n", encoding="utf-8")
+    (tmp_path / "Makefile").write_text("build:\n\tgo build -o app .\n", encoding="utf-8")
+    state = State()
+    uri = path_to_uri(tmp_path / "Dockerfile")
+    first = state.context_for(uri)
+    assert "go build" in (first.read_text("Makefile") or "")
+    assert state.context_for(uri) is first
+    folder = os.stat(tmp_path).st_mtime_ns
+    (tmp_path / "Makefile").write_text("build:\n\tcargo build --release\n", encoding="utf-8")
+    os.utime(tmp_path, ns=(folder, folder))
+    again = state.context_for(uri)
+    assert again is not first and "cargo build" in (again.read_text("Makefile") or "")
