@@ -307,3 +307,37 @@ def test_poetry_install_before_and_after_the_source_copy() -> None:
     assert "COPY pyproject.toml poetry.lock ./" in builder and "poetry install --only main --no-interaction --no-root" in builder
     assert builder.index("COPY . .") < builder.index("poetry run pip install gunicorn")
     assert isinstance(plan(text.replace("RUN poetry install\nRUN poetry run", "RUN poetry install --with dev\nRUN poetry run"), ProjectFiles(frozenset(), False, {})), Declined)
+
+
+def test_php_extensions_split_keeps_what_they_link_against() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "fixtures" / "planner" / "owncloud-php7.0-apache.Dockerfile").read_text(encoding="utf-8")
+    p = converted(text, ProjectFiles(frozenset({"docker-entrypoint.sh"}), True, {}))
+    builder, runtime = p.dockerfile.split("AS runtime")
+    assert "docker-php-ext-install" in builder and "pecl install" in builder and "dpkg-query --search" in builder
+    assert "-dev" not in runtime and "pecl" not in runtime and "curl" not in runtime
+    for line in (
+        "COPY --from=builder /usr/local/lib/php/extensions /usr/local/lib/php/extensions",
+        "COPY --from=builder /usr/local/etc/php/conf.d /usr/local/etc/php/conf.d",
+        "COPY --from=builder /usr/src/ /usr/src/",
+        "RUN a2enmod rewrite",
+        "COPY docker-entrypoint.sh /usr/local/bin/",
+        'CMD ["apache2-foreground"]',
+    ):
+        assert line in runtime
+    assert "FROM php:7.0-apache AS runtime" in p.dockerfile
+
+
+@pytest.mark.parametrize(
+    "tail, why",
+    [
+        ("RUN make -C /opt/x install\n", "leaves for the runtime"),
+        ("RUN echo x > /etc/app.conf\n", "writes /etc/app.conf"),
+        ("RUN curl -fsSLo x.tgz https://e.org/x.tgz && tar -xzf x.tgz\n", "absolute -C folder"),
+    ],
+)
+def test_php_extensions_split_declines_what_it_cannot_place(tail: str, why: str) -> None:
+    text = "FROM php:8.3-apache\nRUN apt-get update && apt-get install -y libpng-dev\nRUN docker-php-ext-install gd\n" + tail
+    result = plan(text, ProjectFiles(frozenset(), False, {}))
+    assert isinstance(result, Declined) and why in result.reasons[0], result
