@@ -341,3 +341,16 @@ def test_php_extensions_split_declines_what_it_cannot_place(tail: str, why: str)
     text = "FROM php:8.3-apache\nRUN apt-get update && apt-get install -y libpng-dev\nRUN docker-php-ext-install gd\n" + tail
     result = plan(text, ProjectFiles(frozenset(), False, {}))
     assert isinstance(result, Declined) and why in result.reasons[0], result
+
+
+def test_untagged_maven_is_pinned_and_a_cmd_only_jar_runs_on_the_temurin_jre() -> None:
+    # RRoggia/spring-docker-k8-hello-world (bench/convert-corpus).
+    text = (
+        "FROM maven\nCOPY ./ /usr/src/docker-hello-world\nWORKDIR /usr/src/docker-hello-world\n"
+        'RUN ["mvn", "clean", "install"]\nCMD ["java", "-jar", "./target/docker-hello-world-0.0.1-SNAPSHOT.jar"]\n'
+    )
+    p = converted(text, ProjectFiles(frozenset(), False, {}))
+    assert "FROM maven:3-eclipse-temurin-21 AS builder" in p.dockerfile
+    # distroless Java's ENTRYPOINT is `java -jar`: a CMD starting java itself needs an image without one
+    assert "FROM eclipse-temurin:21-jre AS runtime" in p.dockerfile
+    assert any("names no Java version" in n for n in p.notes)

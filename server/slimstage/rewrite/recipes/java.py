@@ -125,6 +125,16 @@ def plan_java(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
     jar = _jar(f.argv)
     jar_abs = posixpath.normpath(posixpath.join(f.final_workdir, jar))
     major = java_major(f.base, p)
+    builder_image = f.base
+    ref0 = f.base_ref
+    if not major and ref0.repository in ("maven", "library/maven") and not ref0.registry and ref0.tag in ("", "latest") and not ref0.digest:
+        # `maven` / `maven:latest` names no JDK and moves with each release: the builder is
+        # pinned to an image that names one, so the JRE below matches what compiled the jar.
+        major, builder_image = "21", "maven:3-eclipse-temurin-21"
+        notes.append(
+            f"{f.base} names no Java version (it follows the newest Maven image): the builder is pinned to {builder_image} "
+            "so the jar is compiled by the same Java version as the Java 21 runtime. Pick another tag if the project needs one."
+        )
     if not major:
         raise Decline(f"cannot tell the Java version of {f.base}; use an image tag that names it (e.g. maven:3-eclipse-temurin-21)")
     if major not in TEMURIN_JRE:
@@ -133,6 +143,11 @@ def plan_java(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
     if family == "scratch":
         notes.append("target_base is scratch, but a jar needs a JRE: using distroless Java instead.")
         family = "distroless"
+    if family == "distroless" and f.contract.entrypoint is None:
+        # Distroless Java images set ENTRYPOINT ["/usr/bin/java", "-jar"]: a CMD that starts
+        # `java -jar` itself would run as `java -jar java -jar ...` under it.
+        notes.append(f"Using eclipse-temurin:{major}-jre: the image starts `java` through CMD, and distroless Java's own ENTRYPOINT (java -jar) would be put in front of it.")
+        family = "slim"
     if family == "distroless" and major not in DISTROLESS_JAVA:
         notes.append(f"Using eclipse-temurin:{major}-jre: distroless has Java {' and '.join(DISTROLESS_JAVA)} only.")
         family = "slim"
@@ -193,7 +208,7 @@ def plan_java(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
     stages = [
         StageSpec(
             "builder",
-            f.base,
+            builder_image,
             [x for x in builder if x],
             f"downloads the dependencies from the build file first (reused until it changes), then builds the jar with {tool_word}"
             + (" and splits it into layers" if layered else "")
