@@ -56,6 +56,11 @@ def test_shapes_without_context():
     assert [c.words[:2] for c in delegated(_cmd("./build.sh"), UNKNOWN, "rust").commands] == [("cargo", "build")]
     assert [c.words[:2] for c in delegated(_cmd("bin/installDeps.sh"), UNKNOWN, "node").commands] == [("npm", "install")]
     assert delegated(_cmd("make", "test"), UNKNOWN, "go") is None  # not a build target
+    # task runners without their Taskfile/justfile: the same shapes as make
+    assert [c.words for c in delegated(_cmd("task", "build"), UNKNOWN, "go").commands] == [("go", "build")]
+    assert [c.words[:2] for c in delegated(_cmd("just"), UNKNOWN, "rust").commands] == [("cargo", "build")]
+    assert delegated(_cmd("task", "-d", "sub", "build"), UNKNOWN, "go") is None  # runs elsewhere
+    assert delegated(_cmd("just", "deploy"), UNKNOWN, "go") is None
     assert delegated(_cmd("make"), UNKNOWN, None) is None  # no ecosystem: nothing to recognise
     assert delegated(_cmd("npm", "run", "build"), UNKNOWN, "node") is None  # package scripts only from package.json
 
