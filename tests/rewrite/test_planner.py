@@ -354,3 +354,28 @@ def test_untagged_maven_is_pinned_and_a_cmd_only_jar_runs_on_the_temurin_jre() -
     # distroless Java's ENTRYPOINT is `java -jar`: a CMD starting java itself needs an image without one
     assert "FROM eclipse-temurin:21-jre AS runtime" in p.dockerfile
     assert any("names no Java version" in n for n in p.notes)
+
+
+# The shape of the Hatch build in a public multi-stage file (a django app built with
+# `pip install wheel hatch` + `hatch build`, then installed from dist/), as one stage.
+HATCH = 'FROM python:3.11\nWORKDIR /usr/src/app\nCOPY . .\nRUN pip install wheel hatch\nRUN hatch build -t wheel\nRUN pip install dist/*.whl\nCMD ["mubo", "rungunicorn"]\n'
+
+
+def test_hatch_builds_the_wheel_after_the_source_and_pip_installs_it_into_the_venv() -> None:
+    p = converted(HATCH, ProjectFiles(frozenset(), False, {}))
+    builder = p.dockerfile.split("AS runtime")[0]
+    assert builder.index("RUN pip install wheel hatch") < builder.index("RUN python -m venv")  # a tool, not a dependency
+    assert builder.index("COPY . .") < builder.index("RUN hatch build -t wheel") < builder.index("pip install dist/*.whl")
+
+
+def test_hatch_environments_are_declined_with_the_fix() -> None:
+    result = plan(HATCH.replace("RUN hatch build -t wheel\nRUN pip install dist/*.whl\n", "RUN hatch env create\n"), ProjectFiles(frozenset(), False, {}))
+    assert isinstance(result, Declined) and "hatch build -t wheel" in result.reasons[0], result
+    result = plan(HATCH.replace('CMD ["mubo", "rungunicorn"]', 'CMD ["hatch", "run", "serve"]'), ProjectFiles(frozenset(), False, {}))
+    assert isinstance(result, Declined) and "hatch run" in result.reasons[0], result
+
+
+def test_python_build_steps_run_after_the_source_copy() -> None:
+    text = 'FROM python:3.12\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\nRUN python manage.py collectstatic --noinput\nCMD ["gunicorn", "app.wsgi"]\n'
+    builder = converted(text, ProjectFiles(frozenset({"requirements.txt", "manage.py"}), True, {})).dockerfile.split("AS runtime")[0]
+    assert builder.index("COPY . .") < builder.index("collectstatic")

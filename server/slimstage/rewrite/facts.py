@@ -36,7 +36,7 @@ MANIFEST_NAMES = frozenset(
     )
 )
 _NODE_TOOLS = frozenset(("npm", "yarn", "pnpm", "bun"))
-_PY_TOOLS = frozenset(("poetry", "uv", "pipenv", "pdm", "pip", "wheel", "setuptools", "virtualenv", "pip-tools"))
+_PY_TOOLS = frozenset(("poetry", "uv", "pipenv", "pdm", "pip", "wheel", "setuptools", "virtualenv", "pip-tools", "hatch", "hatchling", "build"))
 _NOOP = frozenset(("true", "echo", "set", "ls", "pwd", "printenv", "env", "whoami", "id", "date", "uname", "cat", "node", "python", "python3", "java", "go", "cargo", "dotnet"))
 _USER_TOOLS = frozenset(("useradd", "adduser", "groupadd", "addgroup"))
 _ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
@@ -230,6 +230,10 @@ def classify_command(words: tuple[str, ...], text: str, workdir: str = "/", fold
             return Cmd("tool", text, w)
         return Cmd("unknown", text, w)
     if tool in ("poetry", "uv") and sub in ("config", "self", "export", "--version", "lock", "venv"):
+        return Cmd("tool", text, w)
+    if tool == "hatch" and sub == "build":
+        return Cmd("build", text, w)  # writes the wheel/sdist to dist/, which a pip install then reads
+    if tool == "hatch" and sub in ("config", "--version", "version"):
         return Cmd("tool", text, w)
     if tool in ("chmod",) and all(x in ("+x", "a+x", "u+x", "mvnw", "./mvnw", "gradlew", "./gradlew") for x in w[1:]):
         return Cmd("tool", text, w)
