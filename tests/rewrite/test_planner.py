@@ -354,6 +354,10 @@ def test_untagged_maven_is_pinned_and_a_cmd_only_jar_runs_on_the_temurin_jre() -
     # distroless Java's ENTRYPOINT is `java -jar`: a CMD starting java itself needs an image without one
     assert "FROM eclipse-temurin:21-jre AS runtime" in p.dockerfile
     assert any("names no Java version" in n for n in p.notes)
+    # iikkamalmi/LectureDemo (bench/convert-corpus) starts `java -jar ""`: no jar to ship, declined before the gate
+    broken = "FROM maven:latest\nWORKDIR /App\nCOPY pom.xml /App\nCOPY . /App/\nRUN mvn package\nCMD [\"java\", \"-jar\", \"\"]\n"
+    result = plan(broken, ProjectFiles(frozenset(), False, {}))
+    assert isinstance(result, Declined) and "empty argument" in result.reasons[0], result
 
 
 # The shape of the Hatch build in a public multi-stage file (a django app built with

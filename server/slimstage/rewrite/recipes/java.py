@@ -80,6 +80,8 @@ def _jar(argv: Optional[tuple[str, ...]]) -> str:
     if "-jar" not in words or words.index("-jar") + 1 >= len(words):
         raise Decline("the container does not start with `java -jar <file>`: cannot tell which jar to ship")
     jar = words[words.index("-jar") + 1]
+    if not jar.strip() or jar.startswith("-") or jar.rstrip("/") in (".", ".."):
+        raise Decline(f"the container starts `java -jar` with {jar or 'an empty argument'!r} as the jar: cannot tell which jar to ship")
     if any(ch in jar for ch in "*?$"):
         raise Decline(f"the jar path {jar} is a pattern or a variable; the planner needs the file's name")
     return jar
