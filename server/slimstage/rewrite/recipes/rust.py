@@ -86,7 +86,7 @@ def plan_rust(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
             # builder copies the one executable cargo build wrote (and fails if there are several).
             rel = posixpath.dirname(_built_path(build, f.workdir, "x"))
             find_binary = (
-                f"set -- $(find {rel} -maxdepth 1 -type f -perm -u+x ! -name '*.*') && "
+                f"set -- $(find {rel} -maxdepth 1 -type f -perm -100 ! -name '*.*') && "
                 '[ "$#" -eq 1 ] && cp "$1" /usr/local/bin/app'
             )
             built = "/usr/local/bin/app"
