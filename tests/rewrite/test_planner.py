@@ -383,3 +383,21 @@ def test_python_build_steps_run_after_the_source_copy() -> None:
     text = 'FROM python:3.12\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\nRUN python manage.py collectstatic --noinput\nCMD ["gunicorn", "app.wsgi"]\n'
     builder = converted(text, ProjectFiles(frozenset({"requirements.txt", "manage.py"}), True, {})).dockerfile.split("AS runtime")[0]
     assert builder.index("COPY . .") < builder.index("collectstatic")
+
+
+def test_rust_binary_copied_onto_path_and_the_folders_it_reads() -> None:
+    # Lunarequest/foxpost's Containerfile (bench/convert-corpus).
+    text = (
+        "FROM docker.io/rust:1-buster\nWORKDIR /app\nCOPY . /app\n"
+        "RUN --mount=type=cache,target=/usr/local/cargo/registry \\\n    --mount=type=cache,target=/app/target \\\n    cargo build --release\n"
+        "RUN --mount=type=cache,target=/app/target cp /app/target/release/blog /usr/bin/\n"
+        'RUN chmod -R +r static templates\nWORKDIR /\nCMD ["blog"]\n'
+    )
+    p = converted(text, ProjectFiles(frozenset(), False, {}))
+    builder, runtime = p.dockerfile.split("AS runtime")
+    assert "FROM docker.io/rust:1-bookworm AS builder" in builder  # not 1-buster-bookworm
+    assert "COPY --from=builder /app/target/release/blog /usr/bin/blog" in runtime
+    assert "COPY --from=builder /app/static /app/static" in runtime and "COPY --from=builder /app/templates /app/templates" in runtime
+    # On another ecosystem the same cp is not something the planner places.
+    other = plan("FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN cp /app/target/release/x /usr/bin/\nCMD [\"node\", \"a.js\"]\n")
+    assert isinstance(other, Declined)

@@ -39,6 +39,7 @@ _NODE_TOOLS = frozenset(("npm", "yarn", "pnpm", "bun"))
 _PY_TOOLS = frozenset(("poetry", "uv", "pipenv", "pdm", "pip", "wheel", "setuptools", "virtualenv", "pip-tools", "hatch", "hatchling", "build"))
 _NOOP = frozenset(("true", "echo", "set", "ls", "pwd", "printenv", "env", "whoami", "id", "date", "uname", "cat", "node", "python", "python3", "java", "go", "cargo", "dotnet"))
 _USER_TOOLS = frozenset(("useradd", "adduser", "groupadd", "addgroup"))
+_BIN_DIRS = frozenset(("/usr/local/bin", "/usr/bin", "/bin"))
 _ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 
 
@@ -237,6 +238,10 @@ def classify_command(words: tuple[str, ...], text: str, workdir: str = "/", fold
         return Cmd("tool", text, w)
     if tool in ("chmod",) and all(x in ("+x", "a+x", "u+x", "mvnw", "./mvnw", "gradlew", "./gradlew") for x in w[1:]):
         return Cmd("tool", text, w)
+    if tool == "cp":
+        args = [x for x in w[1:] if not x.startswith("-")]
+        if len(args) == 2 and re.search(r"(^|/)target/(release|debug)/[A-Za-z0-9_-]+$", args[0]) and args[1].rstrip("/") in _BIN_DIRS:
+            return Cmd("install-bin", text, w)  # a binary cargo built, put on PATH (the Rust recipe ships it there)
     if tool in _USER_TOOLS:
         return Cmd("user", text, w)
     if tool == "mkdir":
@@ -358,6 +363,7 @@ def extract(a: Analysis) -> SourceFacts:
                 cmds = cmds[1:]  # the script inside ["sh", "-c", "..."] was split too
             if ins.heredocs and any(h.body.strip() for h in ins.heredocs) and not cmds:
                 unsupported.append(f"line {ins.start_line + 1}: RUN with a heredoc script")
+            cmds = [Cmd("unknown", c.text, c.words) if c.kind == "install-bin" and eco != "rust" else c for c in cmds]
             cmds = [_place(c, a, eco, workdir, seen_work, ins, placed) for c in cmds]
             seen_work = seen_work or any(c.kind in ("deps", "prefetch", "build", "script") for c in cmds) or bool(copies)
             for c in cmds:

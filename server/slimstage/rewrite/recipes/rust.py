@@ -75,6 +75,13 @@ def plan_rust(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
     build = builds[-1]
     built = _built_path(build, f.workdir, name)
     run_as: Optional[tuple[str, list[str]]] = None  # (binary path in the runtime, its arguments) for `cargo run`
+    installed: Optional[str] = None  # where a `cp target/release/<name> /usr/bin/` put the binary the container runs
+    for c in f.of_kind("install-bin"):
+        src, dest = [x for x in c.words[1:] if not x.startswith("-")]
+        src = posixpath.normpath(posixpath.join(f.workdir, src))
+        if posixpath.basename(src) == name and "/" not in program and src == _built_path(build, f.workdir, name):
+            installed = posixpath.join(dest.rstrip("/"), name)
+            notes.append(f"`{_short_cmd(c.text)}` put {name} on PATH; the runtime gets it at {installed}.")
     find_binary = ""
     if name == "cargo" and argv[1:2] == ("run",) and build.words[1:2] == ("build",):
         bin_name, args = _cargo_run(argv, build, cargo)
@@ -109,6 +116,8 @@ def plan_rust(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
         target = built
     if run_as is not None:
         target = run_as[0]
+    elif "/" not in program and installed is not None:
+        target = installed
     elif "/" not in program:
         if not built.startswith("/usr/local/cargo/bin/"):
             raise Decline(f"the container runs `{program}` from PATH, but the build writes {built}")
@@ -164,6 +173,9 @@ def plan_rust(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
     runtime.append(workdir_line(f.final_workdir) or "")
     runtime += meta_lines(f, ("ENV", "LABEL", "MAINTAINER"))
     runtime.append(copy_from("builder", built, target))
+    for folder in _read_at_run_time(f):
+        runtime.append(copy_from("builder", folder, folder))
+        notes.append(f"{folder} is copied to the runtime: the build made it readable (chmod), so the program reads it at run time.")
     runtime += runtime_copies + meta_lines(f, ("EXPOSE", "VOLUME", "STOPSIGNAL"))
     user = original_user(f)
     if user:
@@ -240,3 +252,24 @@ def _run_lines(f: SourceFacts, run_as: tuple[str, list[str]]) -> str:
 
     keyword = "ENTRYPOINT" if f.contract.entrypoint else "CMD"
     return f"{keyword} {exec_form([run_as[0], *run_as[1]])}"
+
+
+def _short_cmd(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _read_at_run_time(f: SourceFacts) -> list[str]:
+    """Project folders a ``chmod`` in the build prepares (``chmod -R +r static templates``):
+    permissions only matter in the image that runs, so the program reads them there."""
+    out: list[str] = []
+    for c in f.of_kind("script", "tool"):
+        if not c.words or c.words[0] != "chmod":
+            continue
+        args = [w for w in c.words[1:] if not w.startswith("-")][1:]  # after the mode
+        for a in args:
+            if "$" in a or "*" in a or a.startswith("/") or ".." in a.split("/"):
+                continue
+            path = posixpath.normpath(posixpath.join(f.workdir, a))
+            if path != f.workdir and path not in out and not (path + "/").startswith(posixpath.join(f.workdir, "target") + "/"):
+                out.append(path)
+    return out
