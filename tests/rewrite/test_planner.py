@@ -401,3 +401,14 @@ def test_rust_binary_copied_onto_path_and_the_folders_it_reads() -> None:
     # On another ecosystem the same cp is not something the planner places.
     other = plan("FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN cp /app/target/release/x /usr/bin/\nCMD [\"node\", \"a.js\"]\n")
     assert isinstance(other, Declined)
+
+
+def test_jar_shipped_from_the_build_context_is_declined_by_name() -> None:
+    # YAPP-Github/21st-ALL-Rounder-Team-1-BE (bench/convert-corpus): built in the image, the host's jar shipped.
+    text = (
+        "FROM openjdk:11\nCOPY gradlew .\nCOPY gradle gradle\nCOPY build.gradle .\nCOPY settings.gradle .\nCOPY src src\n"
+        "RUN chmod +x ./gradlew\nRUN ./gradlew clean build\nARG JAR_FILE=build/libs/*.jar\nCOPY ${JAR_FILE} app.jar\n"
+        'ENTRYPOINT ["java","-jar","/app.jar"]\n'
+    )
+    result = plan(text, ProjectFiles(frozenset(), False, {}))
+    assert isinstance(result, Declined) and "copied from the build context (build/libs/*.jar)" in result.reasons[0], result

@@ -87,6 +87,27 @@ def _jar(argv: Optional[tuple[str, ...]]) -> str:
     return jar
 
 
+def _context_jar(f: SourceFacts) -> str:
+    """A ``COPY build/libs/*.jar app.jar`` from the build context after the build: the jar shipped is the host's."""
+    build_lines = [c for c in f.commands if c.kind == "build"]
+    argv = list(f.argv or ())
+    if not build_lines or "-jar" not in argv or argv.index("-jar") + 1 >= len(argv):
+        return ""
+    runs = posixpath.normpath(posixpath.join(f.final_workdir, argv[argv.index("-jar") + 1]))
+    for c in f.copies:
+        if posixpath.normpath(c.dest) != runs:
+            continue
+        for src in c.sources:
+            expanded = src
+            for arg in f.stage_args:
+                m = re.match(r"^ARG\s+([A-Za-z_]\w*)=(\S+)", arg)
+                if m:
+                    expanded = expanded.replace("${" + m.group(1) + "}", m.group(2)).replace("$" + m.group(1), m.group(2))
+            if expanded.endswith(".jar") and re.search(r"(^|/)(target|build/libs)/", expanded):
+                return expanded
+    return ""
+
+
 def _prefetch(tool_word: str, tool: str) -> str:
     if tool == "maven":
         return f"{tool_word} -B dependency:go-offline"
@@ -120,6 +141,12 @@ def plan_java(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
         raise Decline("no `mvn package` or `gradle build`: cannot tell how the jar is built")
     tool = builds[0].step.tool  # type: ignore[union-attr]
     tool_word = builds[0].words[0]
+    shipped = _context_jar(f)
+    if shipped:
+        raise Decline(
+            f"the jar the container runs is copied from the build context ({shipped}), not the one the build makes in the image: "
+            "the in-image build is unused; copy the build's jar (or drop the build) and the planner can split it"
+        )
     if f.workdir == "/":
         raise Decline("the build runs in / (no WORKDIR): the planner needs a project folder")
     if any(c.kind == "user" for c in f.commands):
