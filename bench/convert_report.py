@@ -271,10 +271,11 @@ def render(rows: list[Row], verified: Optional[dict] = None) -> str:
         ]
     lines += [
         "",
-        "The corpus is mostly the Docker Official Images' own definitions (base images that",
-        "compile or download a runtime, not application builds), which the planner is right to",
-        "decline: it converts application builds of the ecosystems it knows and says why",
-        "otherwise. Claude (`--engine claude`) is the engine for the rest, under the same validation.",
+        "The shared corpus (`official-images`, most of the single-stage files above) is mostly the",
+        "Docker Official Images' own definitions (base images that compile or download a runtime,",
+        "not application builds), which the planner is right to decline: it converts application",
+        "builds of the ecosystems it knows and says why otherwise. Claude (`--engine claude`) is the",
+        "engine for the rest, under the same validation.",
         "",
         "## Converted",
         "",

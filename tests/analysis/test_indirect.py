@@ -56,6 +56,11 @@ def test_shapes_without_context():
     assert [c.words[:2] for c in delegated(_cmd("./build.sh"), UNKNOWN, "rust").commands] == [("cargo", "build")]
     assert [c.words[:2] for c in delegated(_cmd("bin/installDeps.sh"), UNKNOWN, "node").commands] == [("npm", "install")]
     assert delegated(_cmd("make", "test"), UNKNOWN, "go") is None  # not a build target
+    # task runners without their Taskfile/justfile: the same shapes as make
+    assert [c.words for c in delegated(_cmd("task", "build"), UNKNOWN, "go").commands] == [("go", "build")]
+    assert [c.words[:2] for c in delegated(_cmd("just"), UNKNOWN, "rust").commands] == [("cargo", "build")]
+    assert delegated(_cmd("task", "-d", "sub", "build"), UNKNOWN, "go") is None  # runs elsewhere
+    assert delegated(_cmd("just", "deploy"), UNKNOWN, "go") is None
     assert delegated(_cmd("make"), UNKNOWN, None) is None  # no ecosystem: nothing to recognise
     assert delegated(_cmd("npm", "run", "build"), UNKNOWN, "node") is None  # package scripts only from package.json
 
@@ -126,3 +131,22 @@ def test_self_expanding_variables_are_bounded(tmp_path):
     ctx = _ctx(tmp_path, {"Makefile": "A = " + "x" * 5000 + "\nB = $(A)$(A)$(A)\nall:\n\techo " + "$(B)" * 400 + "\n"})
     d = delegated(_cmd("make"), ctx)
     assert d is not None and sum(len(c.text) for c in d.commands) < 10_000_000
+
+
+def test_server_context_cache_sees_a_side_file_edited_in_place(tmp_path):
+    # Editing the Makefile in place leaves the folder's mtime alone; the cache must still notice.
+    from slimstage.lsp.convert import path_to_uri
+    from slimstage.lsp.state import State
+
+    (tmp_path / "Dockerfile").write_text("FROM golang:1.22\n", encoding="utf-8")
+    (tmp_path / "Makefile").write_text("build:\n\tgo build -o app .\n", encoding="utf-8")
+    state = State()
+    uri = path_to_uri(tmp_path / "Dockerfile")
+    first = state.context_for(uri)
+    assert "go build" in (first.read_text("Makefile") or "")
+    assert state.context_for(uri) is first
+    folder = os.stat(tmp_path).st_mtime_ns
+    (tmp_path / "Makefile").write_text("build:\n\tcargo build --release\n", encoding="utf-8")
+    os.utime(tmp_path, ns=(folder, folder))
+    again = state.context_for(uri)
+    assert again is not first and "cargo build" in (again.read_text("Makefile") or "")

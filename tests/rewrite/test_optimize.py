@@ -59,3 +59,44 @@ def test_full_node_final_becomes_slim() -> None:
     p = propose(parse(text), Settings())
     assert isinstance(p, Proposal), p
     assert "FROM node:20-slim AS runtime" in p.dockerfile
+
+
+def test_whole_workspace_copy_is_narrowed_to_the_program() -> None:
+    # rafalopesb/desafio1-docker (tests/fixtures/optimize-narrow): `COPY --from=builder /app .` on scratch.
+    path = FIXTURES / "optimize-narrow" / "rafalopesb--desafio1-docker.Dockerfile"
+    text = path.read_text()
+    p = propose(parse(text), Settings())
+    assert isinstance(p, Proposal), p
+    changed = [(a, b) for a, b in zip(text.splitlines(), p.dockerfile.splitlines()) if a != b]
+    assert changed == [
+        ("FROM scratch", "FROM scratch AS runtime"),
+        ("COPY --from=builder /app .", "COPY --from=builder /app/main /app/main"),
+    ]
+    assert any("SLIM202" in n and "copy them too" in n for n in p.notes)
+    v = validate(parse(text), p.dockerfile, settings=Settings(), explanation=p.explanation_text())
+    assert v.ok and not any("SLIM202" in x for x in v.problems)
+
+
+def test_install_dist_launcher_keeps_its_install_folder_and_the_jdk_swap() -> None:
+    text = (
+        "FROM eclipse-temurin:21-jdk AS builder\nWORKDIR /app\nCOPY . .\nRUN ./gradlew installDist\n"
+        'FROM eclipse-temurin:21-jdk\nWORKDIR /app\nCOPY --from=builder /app .\nENTRYPOINT ["/app/build/install/myapp/bin/myapp"]\n'
+    )
+    p = propose(parse(text), Settings())
+    assert isinstance(p, Proposal), p
+    assert "COPY --from=builder /app/build/install/myapp /app/build/install/myapp" in p.dockerfile
+    assert "FROM eclipse-temurin:21-jre AS runtime" in p.dockerfile
+
+
+@pytest.mark.parametrize(
+    "tail, why",
+    [
+        ('RUN chmod +x /app/main\nCMD ["/app/main"]\n', "comes after it"),
+        ('CMD ["/app/main", "--config", "config.yaml"]\n', "names other files"),
+        ('CMD ["main"]\n', "found on PATH"),
+    ],
+)
+def test_workspace_copy_not_narrowed_when_other_files_may_be_needed(tail: str, why: str) -> None:
+    text = "FROM golang:1.22 AS builder\nWORKDIR /app\nCOPY . .\nRUN go build -o main .\nFROM alpine:3.20\nWORKDIR /app\nCOPY --from=builder /app .\n" + tail
+    result = propose(parse(text), Settings())
+    assert isinstance(result, Declined) and any(why in r for r in result.reasons), result

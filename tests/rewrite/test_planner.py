@@ -41,6 +41,8 @@ def converted(text: str, project: ProjectFiles = NODE_PROJECT, **settings) -> Pr
     [
         ("FROM node:22 AS a\nFROM a AS b\nCMD [\"node\"]\n", "already a multi-stage build"),
         ("FROM ubuntu:24.04\nRUN ./configure && make\n", "application build found"),
+        # asimonov05/mus_tgbot (bench/convert-corpus): Python from apt on ubuntu.
+        ("FROM ubuntu:latest\nRUN apt-get install -y build-essential python3.8 python3-pip python3-dev\nRUN pip3 install flask\nCOPY . .\nCMD [\"python3\", \"app.py\"]\n", "installed with the distribution's packages on ubuntu:latest"),
         ("ARG BASE=node:22\nFROM $BASE\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"a.js\"]\n", "build argument"),
         ("FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN curl -fsSL https://x.sh | sh\nCMD [\"node\", \"a.js\"]\n", "cannot tell whether"),
         ("FROM golang:1.27\nWORKDIR /src\nCOPY . .\nRUN go build .\nCMD [\"app\"]\n", "no -o"),
@@ -272,3 +274,157 @@ def test_in_place_builder_declares_the_settings_it_does_not_carry_out() -> None:
     assert v.ok, v.problems
     q = plan(text, project, cache_mounts=False, include_healthcheck=False)
     assert isinstance(q, Proposal) and not any(w.startswith(("cache_mounts", "include_healthcheck")) for w in q.warnings), q.warnings
+# quentinadam/bitcoin-indexer's Dockerfile (bench/convert-corpus): built, then started through cargo run.
+CARGO_RUN = 'FROM rust\nWORKDIR /app\nCOPY Cargo.toml Cargo.lock ./\nCOPY src src\nRUN cargo build --release\nCMD ["cargo", "run", "--release"]\n'
+
+
+def test_cargo_run_starts_the_built_binary_named_in_cargo_toml() -> None:
+    project = ProjectFiles(frozenset({"Cargo.toml", "Cargo.lock", "src"}), True, {"Cargo.toml": '[package]\nname = "bitcoin-indexer"\nversion = "0.1.0"\n'})
+    p = converted(CARGO_RUN, project)
+    assert "COPY --from=builder /app/target/release/bitcoin-indexer /usr/local/bin/bitcoin-indexer" in p.dockerfile
+    assert p.dockerfile.rstrip().endswith('CMD ["/usr/local/bin/bitcoin-indexer"]')
+    assert any("cargo run" in c and c.startswith("CMD") for c in p.contract_changes)
+
+
+def test_cargo_run_without_the_manifest_ships_the_one_executable_built() -> None:
+    p = converted(CARGO_RUN.replace('"--release"]', '"--release", "--", "--port", "8080"]'), ProjectFiles(frozenset(), False, {}))
+    builder, runtime = p.dockerfile.split("AS runtime")
+    assert "find /app/target/release -maxdepth 1 -type f" in builder and '[ "$#" -eq 1 ]' in builder
+    assert 'CMD ["/usr/local/bin/app", "--port", "8080"]' in runtime and "COPY src" not in runtime
+
+
+def test_cargo_run_of_another_profile_is_declined() -> None:
+    result = plan(CARGO_RUN.replace('"--release"]', '"--example", "x"]'), ProjectFiles(frozenset(), False, {}))
+    assert isinstance(result, Declined) and "--example" in result.reasons[0]
+
+
+def test_pip_install_of_named_packages_may_run_outside_the_project_folder() -> None:
+    # maxthauer/ips.rocks (bench/convert-corpus): Flask installed in /, the source copied to /app.
+    text = (
+        "FROM python:3.7-stretch\nRUN apt-get update -y\nRUN apt-get install -y python-pip python-dev build-essential\n"
+        'RUN pip install Flask\nCOPY . /app\nWORKDIR /app\nENTRYPOINT ["python"]\nCMD ["main.py"]\n'
+    )
+    p = converted(text, ProjectFiles(frozenset(), False, {}))
+    builder, runtime = p.dockerfile.split("AS runtime")
+    assert "pip install Flask" in builder and "FROM python:3.7-slim-stretch" in p.dockerfile
+    assert "python-pip" not in runtime  # the apt installer stays in the builder
+    # A requirements file is read from the folder: that still has to be the project's.
+    assert isinstance(plan(text.replace("pip install Flask", "pip install -r requirements.txt"), ProjectFiles(frozenset(), False, {})), Declined)
+
+
+def test_poetry_install_before_and_after_the_source_copy() -> None:
+    # TP-Taller-II/TP-Taller-II-API-Gateway (bench/convert-corpus).
+    text = (
+        "FROM python:3.7.7-stretch\nRUN apt-get update\nRUN pip install poetry\nWORKDIR /app\nENV POETRY_VIRTUALENVS_IN_PROJECT true\n"
+        "COPY poetry.lock pyproject.toml ./\nRUN poetry install\nCOPY . .\nRUN poetry install\nRUN poetry run pip install gunicorn\n"
+    )
+    p = converted(text, ProjectFiles(frozenset(), False, {}))
+    builder = p.dockerfile.split("AS runtime")[0]
+    assert "COPY pyproject.toml poetry.lock ./" in builder and "poetry install --only main --no-interaction --no-root" in builder
+    assert builder.index("COPY . .") < builder.index("poetry run pip install gunicorn")
+    assert isinstance(plan(text.replace("RUN poetry install\nRUN poetry run", "RUN poetry install --with dev\nRUN poetry run"), ProjectFiles(frozenset(), False, {})), Declined)
+
+
+def test_php_extensions_split_keeps_what_they_link_against() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "fixtures" / "planner" / "owncloud-php7.0-apache.Dockerfile").read_text(encoding="utf-8")
+    p = converted(text, ProjectFiles(frozenset({"docker-entrypoint.sh"}), True, {}))
+    builder, runtime = p.dockerfile.split("AS runtime")
+    assert "docker-php-ext-install" in builder and "pecl install" in builder and "dpkg-query --search" in builder
+    assert "-dev" not in runtime and "pecl" not in runtime and "curl" not in runtime
+    for line in (
+        "COPY --from=builder /usr/local/lib/php/extensions /usr/local/lib/php/extensions",
+        "COPY --from=builder /usr/local/etc/php/conf.d /usr/local/etc/php/conf.d",
+        "COPY --from=builder /usr/src/ /usr/src/",
+        "RUN a2enmod rewrite",
+        "COPY docker-entrypoint.sh /usr/local/bin/",
+        'CMD ["apache2-foreground"]',
+    ):
+        assert line in runtime
+    assert "FROM php:7.0-apache AS runtime" in p.dockerfile
+
+
+@pytest.mark.parametrize(
+    "tail, why",
+    [
+        ("RUN make -C /opt/x install\n", "leaves for the runtime"),
+        ("RUN echo x > /etc/app.conf\n", "writes /etc/app.conf"),
+        ("RUN curl -fsSLo x.tgz https://e.org/x.tgz && tar -xzf x.tgz\n", "absolute -C folder"),
+    ],
+)
+def test_php_extensions_split_declines_what_it_cannot_place(tail: str, why: str) -> None:
+    text = "FROM php:8.3-apache\nRUN apt-get update && apt-get install -y libpng-dev\nRUN docker-php-ext-install gd\n" + tail
+    result = plan(text, ProjectFiles(frozenset(), False, {}))
+    assert isinstance(result, Declined) and why in result.reasons[0], result
+
+
+def test_untagged_maven_is_pinned_and_a_cmd_only_jar_runs_on_the_temurin_jre() -> None:
+    # RRoggia/spring-docker-k8-hello-world (bench/convert-corpus).
+    text = (
+        "FROM maven\nCOPY ./ /usr/src/docker-hello-world\nWORKDIR /usr/src/docker-hello-world\n"
+        'RUN ["mvn", "clean", "install"]\nCMD ["java", "-jar", "./target/docker-hello-world-0.0.1-SNAPSHOT.jar"]\n'
+    )
+    p = converted(text, ProjectFiles(frozenset(), False, {}))
+    assert "FROM maven:3-eclipse-temurin-21 AS builder" in p.dockerfile
+    # distroless Java's ENTRYPOINT is `java -jar`: a CMD starting java itself needs an image without one
+    assert "FROM eclipse-temurin:21-jre AS runtime" in p.dockerfile
+    assert any("names no Java version" in n for n in p.notes)
+    # iikkamalmi/LectureDemo (bench/convert-corpus) starts `java -jar ""`: no jar to ship, declined before the gate
+    broken = "FROM maven:latest\nWORKDIR /App\nCOPY pom.xml /App\nCOPY . /App/\nRUN mvn package\nCMD [\"java\", \"-jar\", \"\"]\n"
+    result = plan(broken, ProjectFiles(frozenset(), False, {}))
+    assert isinstance(result, Declined) and "empty argument" in result.reasons[0], result
+
+
+# The shape of the Hatch build in a public multi-stage file (a django app built with
+# `pip install wheel hatch` + `hatch build`, then installed from dist/), as one stage.
+HATCH = 'FROM python:3.11\nWORKDIR /usr/src/app\nCOPY . .\nRUN pip install wheel hatch\nRUN hatch build -t wheel\nRUN pip install dist/*.whl\nCMD ["mubo", "rungunicorn"]\n'
+
+
+def test_hatch_builds_the_wheel_after_the_source_and_pip_installs_it_into_the_venv() -> None:
+    p = converted(HATCH, ProjectFiles(frozenset(), False, {}))
+    builder = p.dockerfile.split("AS runtime")[0]
+    assert builder.index("RUN pip install wheel hatch") < builder.index("RUN python -m venv")  # a tool, not a dependency
+    assert builder.index("COPY . .") < builder.index("RUN hatch build -t wheel") < builder.index("pip install dist/*.whl")
+
+
+def test_hatch_environments_are_declined_with_the_fix() -> None:
+    result = plan(HATCH.replace("RUN hatch build -t wheel\nRUN pip install dist/*.whl\n", "RUN hatch env create\n"), ProjectFiles(frozenset(), False, {}))
+    assert isinstance(result, Declined) and "hatch build -t wheel" in result.reasons[0], result
+    result = plan(HATCH.replace('CMD ["mubo", "rungunicorn"]', 'CMD ["hatch", "run", "serve"]'), ProjectFiles(frozenset(), False, {}))
+    assert isinstance(result, Declined) and "hatch run" in result.reasons[0], result
+
+
+def test_python_build_steps_run_after_the_source_copy() -> None:
+    text = 'FROM python:3.12\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\nRUN python manage.py collectstatic --noinput\nCMD ["gunicorn", "app.wsgi"]\n'
+    builder = converted(text, ProjectFiles(frozenset({"requirements.txt", "manage.py"}), True, {})).dockerfile.split("AS runtime")[0]
+    assert builder.index("COPY . .") < builder.index("collectstatic")
+
+
+def test_rust_binary_copied_onto_path_and_the_folders_it_reads() -> None:
+    # Lunarequest/foxpost's Containerfile (bench/convert-corpus).
+    text = (
+        "FROM docker.io/rust:1-buster\nWORKDIR /app\nCOPY . /app\n"
+        "RUN --mount=type=cache,target=/usr/local/cargo/registry \\\n    --mount=type=cache,target=/app/target \\\n    cargo build --release\n"
+        "RUN --mount=type=cache,target=/app/target cp /app/target/release/blog /usr/bin/\n"
+        'RUN chmod -R +r static templates\nWORKDIR /\nCMD ["blog"]\n'
+    )
+    p = converted(text, ProjectFiles(frozenset(), False, {}))
+    builder, runtime = p.dockerfile.split("AS runtime")
+    assert "FROM docker.io/rust:1-bookworm AS builder" in builder  # not 1-buster-bookworm
+    assert "COPY --from=builder /app/target/release/blog /usr/bin/blog" in runtime
+    assert "COPY --from=builder /app/static /app/static" in runtime and "COPY --from=builder /app/templates /app/templates" in runtime
+    # On another ecosystem the same cp is not something the planner places.
+    other = plan("FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN cp /app/target/release/x /usr/bin/\nCMD [\"node\", \"a.js\"]\n")
+    assert isinstance(other, Declined)
+
+
+def test_jar_shipped_from_the_build_context_is_declined_by_name() -> None:
+    # YAPP-Github/21st-ALL-Rounder-Team-1-BE (bench/convert-corpus): built in the image, the host's jar shipped.
+    text = (
+        "FROM openjdk:11\nCOPY gradlew .\nCOPY gradle gradle\nCOPY build.gradle .\nCOPY settings.gradle .\nCOPY src src\n"
+        "RUN chmod +x ./gradlew\nRUN ./gradlew clean build\nARG JAR_FILE=build/libs/*.jar\nCOPY ${JAR_FILE} app.jar\n"
+        'ENTRYPOINT ["java","-jar","/app.jar"]\n'
+    )
+    result = plan(text, ProjectFiles(frozenset(), False, {}))
+    assert isinstance(result, Declined) and "copied from the build context (build/libs/*.jar)" in result.reasons[0], result

@@ -28,6 +28,7 @@ class BuildContext:
     dockerignore_path: str = ".dockerignore"  # where the ignore file is (or would go), relative to root
     _texts: dict = field(default_factory=dict, hash=False, compare=False, repr=False)  # side files read so far
     unread: tuple[str, ...] = ()  # side files that are there but were refused (a link out, a FIFO, too big), and why
+    _stamps: dict = field(default_factory=dict, hash=False, compare=False, repr=False)  # (mtime, size) of each, when read
 
     @property
     def has_dockerignore(self) -> bool:
@@ -53,7 +54,14 @@ class BuildContext:
         text = _read_side_file(self.root, name) if self.known and self.root is not None else None
         if len(self._texts) < 64:
             self._texts[name] = text
+            if self.root is not None:
+                self._stamps[name] = _stamp(self.root, name)
         return text
+
+    def side_files_changed(self) -> bool:
+        """Whether a side file read so far changed on disk since (an edit in place leaves the
+        folder's mtime alone, so the front ends' cache asks this too)."""
+        return self.root is not None and any(_stamp(self.root, n) != st for n, st in list(self._stamps.items()))
 
     def ignore_patterns(self) -> list[str]:
         if not self.dockerignore:
@@ -67,6 +75,14 @@ class BuildContext:
 
 
 UNKNOWN = BuildContext(None, frozenset(), None, known=False)
+
+
+def _stamp(root: Path, name: str) -> Optional[tuple[int, int, int]]:
+    try:
+        st = os.stat(root / name)
+    except (OSError, ValueError):
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
 def _read_side_file(root: Path, name: str) -> Optional[str]:

@@ -384,9 +384,12 @@ def _shape(words: tuple[str, ...], outer: Command, ecosystem: Optional[str]) -> 
         return ()
     tool = words[0].rsplit("/", 1)[-1]
     text = None
-    if tool in ("make", "gmake"):
+    if tool in ("make", "gmake", "just", "task"):
+        # make, just and task alike: a build target (or the default one) run where the RUN
+        # starts, from the usual file (no -C/-d/-f/-t pointing elsewhere).
         targets = [w for w in words[1:] if not w.startswith("-") and "=" not in w]
-        if all(t in _BUILD_TARGETS or t.startswith("build") for t in targets) and not any(w in ("-C", "--directory", "-f") for w in words):
+        elsewhere = ("-C", "--directory", "-f", "--file", "-d", "--dir", "-t", "--taskfile", "--justfile", "--working-directory")
+        if all(t in _BUILD_TARGETS or t.startswith("build") for t in targets) and not any(w.split("=", 1)[0] in elsewhere for w in words):
             text = _SHAPE_BUILD.get(ecosystem)
     else:
         path = _script_path(words)

@@ -102,7 +102,7 @@ class State:
         root = path.parent / context if context else path.parent
         stamp = (_mtime(root), _mtime(root / ".dockerignore"), _mtime(path.parent / (path.name + ".dockerignore")), context)
         cached = self._contexts.get(root)
-        if cached is not None and cached[0] == stamp:
+        if cached is not None and cached[0] == stamp and not cached[1].side_files_changed():
             return cached[1]
         ctx = read_context(path, context)
         self._contexts[root] = (stamp, ctx)

@@ -36,9 +36,10 @@ MANIFEST_NAMES = frozenset(
     )
 )
 _NODE_TOOLS = frozenset(("npm", "yarn", "pnpm", "bun"))
-_PY_TOOLS = frozenset(("poetry", "uv", "pipenv", "pdm", "pip", "wheel", "setuptools", "virtualenv", "pip-tools"))
+_PY_TOOLS = frozenset(("poetry", "uv", "pipenv", "pdm", "pip", "wheel", "setuptools", "virtualenv", "pip-tools", "hatch", "hatchling", "build"))
 _NOOP = frozenset(("true", "echo", "set", "ls", "pwd", "printenv", "env", "whoami", "id", "date", "uname", "cat", "node", "python", "python3", "java", "go", "cargo", "dotnet"))
 _USER_TOOLS = frozenset(("useradd", "adduser", "groupadd", "addgroup"))
+_BIN_DIRS = frozenset(("/usr/local/bin", "/usr/bin", "/bin"))
 _ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 
 
@@ -231,8 +232,16 @@ def classify_command(words: tuple[str, ...], text: str, workdir: str = "/", fold
         return Cmd("unknown", text, w)
     if tool in ("poetry", "uv") and sub in ("config", "self", "export", "--version", "lock", "venv"):
         return Cmd("tool", text, w)
+    if tool == "hatch" and sub == "build":
+        return Cmd("build", text, w)  # writes the wheel/sdist to dist/, which a pip install then reads
+    if tool == "hatch" and sub in ("config", "--version", "version"):
+        return Cmd("tool", text, w)
     if tool in ("chmod",) and all(x in ("+x", "a+x", "u+x", "mvnw", "./mvnw", "gradlew", "./gradlew") for x in w[1:]):
         return Cmd("tool", text, w)
+    if tool == "cp":
+        args = [x for x in w[1:] if not x.startswith("-")]
+        if len(args) == 2 and re.search(r"(^|/)target/(release|debug)/[A-Za-z0-9_-]+$", args[0]) and args[1].rstrip("/") in _BIN_DIRS:
+            return Cmd("install-bin", text, w)  # a binary cargo built, put on PATH (the Rust recipe ships it there)
     if tool in _USER_TOOLS:
         return Cmd("user", text, w)
     if tool == "mkdir":
@@ -354,6 +363,7 @@ def extract(a: Analysis) -> SourceFacts:
                 cmds = cmds[1:]  # the script inside ["sh", "-c", "..."] was split too
             if ins.heredocs and any(h.body.strip() for h in ins.heredocs) and not cmds:
                 unsupported.append(f"line {ins.start_line + 1}: RUN with a heredoc script")
+            cmds = [Cmd("unknown", c.text, c.words) if c.kind == "install-bin" and eco != "rust" else c for c in cmds]
             cmds = [_place(c, a, eco, workdir, seen_work, ins, placed) for c in cmds]
             seen_work = seen_work or any(c.kind in ("deps", "prefetch", "build", "script") for c in cmds) or bool(copies)
             for c in cmds:
@@ -363,7 +373,7 @@ def extract(a: Analysis) -> SourceFacts:
                     unsupported.append(f"line {ins.start_line + 1}: `{_short(c.text)}` changes directory inside a RUN")
                 if c.kind == "os-install":
                     os_manager = "apk" if c.words[0].endswith("apk") else "apt"
-                if c.kind in ("deps", "prefetch", "build", "script"):
+                if c.kind in ("deps", "prefetch", "build", "script") and not _folder_free(c):
                     build_workdirs.add(workdir)
             flush(_phase_of_next([c.kind for c in cmds]))
             commands += [Cmd(c.kind, c.text, c.words, c.step, c.packages, mounts) for c in cmds]
@@ -442,6 +452,21 @@ def _place(c: Cmd, a: Analysis, eco: str, workdir: str, seen_work: bool, ins: In
     where = "the build stage, after the source copy" if kind == "script" else "the build stage's set-up"
     notes.append(f"line {ins.start_line + 1}: `{_short(c.text)}` is not a step the planner knows; it is kept in {where}, where it ran. Check that the runtime does not need it.")
     return Cmd(kind, c.text, c.words, None, (), c.mounts)
+
+
+def _folder_free(c: Cmd) -> bool:
+    """A pip install of packages named by the index alone (``pip install Flask``): it reads
+    nothing from the folder it runs in, so that folder need not be the project's."""
+    if c.kind != "deps" or c.step is None or c.step.tool != "pip":
+        return False
+    args = c.words[1:] if c.words[0].rsplit("/", 1)[-1].startswith("pip") else c.words[3:]
+    if args[:1] != ("install",):
+        return False
+    names = [a for a in args[1:] if not a.startswith("-")]
+    flags = [a for a in args[1:] if a.startswith("-")]
+    return bool(names) and all(re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9,._-]+\])?([<>=!~]=?[A-Za-z0-9.*+!-]+)?$", n) for n in names) and all(
+        f in ("-U", "--upgrade", "-q", "--quiet", "--no-cache-dir", "--no-compile", "--disable-pip-version-check") for f in flags
+    )
 
 
 def _short(text: str, n: int = 60) -> str:

@@ -8,21 +8,34 @@ and starts them. The swap keeps the vendor and the version (``openjdk:17`` ->
 ``node:20-slim``, ``mcr.microsoft.com/dotnet/sdk:8.0`` -> ``mcr.microsoft.com/dotnet/aspnet:8.0``);
 every other line stays as written. It declines, saying why, when the final stage runs
 commands that could need the toolchain, starts a build tool, or names its base with a
-variable. Narrowing what the final stage copies (SLIM202) is not done offline.
+variable.
+
+It also narrows a ``COPY --from=<stage> <workspace>`` of the final stage (SLIM202: the
+builder's whole folder, source and intermediates, copied in) to what the start command
+runs: the binary, the jar's folder, the .NET assembly's folder, or the install folder of
+a ``bin/`` launcher. It does so only when nothing else in the final stage after that copy
+runs or names other workspace files; a note says to add any file the program reads.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import re
 from typing import Optional, Union
 
 from ..analysis import Analysis
 from ..analysis.context import UNKNOWN, BuildContext
+import posixpath
+
+from ..analysis.artifacts import iter_copy_sources, stage_facts, workspace_builds
 from ..analysis.images import full_variant_ecosystem, parse_ref, stage_image, toolchain_of
 from ..analysis.runtime import start_command
 from ..analysis.shell import commands
+from ..analysis.stages import copy_dest
 from ..dockerfile import parse
-from ..dockerfile.model import Dockerfile
+from ..dockerfile.model import Dockerfile, Instruction
+from .contract import contract_of
 from ..settings import Settings
 from .result import Declined, Proposal, StageNote
 
@@ -71,6 +84,12 @@ def optimize(doc: Dockerfile, settings: Settings, context: BuildContext = UNKNOW
     result = _optimize(doc, settings, context)
     if isinstance(result, Declined) and not result.reasons[0].startswith("this is already"):
         return Declined(("this is already a multi-stage build, and " + result.reasons[0],) + tuple(result.reasons[1:]), ENGINE)
+    if isinstance(result, Proposal):
+        # The settings optimize mode leaves unmet, declared the way the gate accepts a deviation.
+        new = parse(result.dockerfile)
+        target = new.stages[-1] if new.stages else None
+        new_image = target.base if target is not None and target.base else ""
+        result = dataclasses.replace(result, warnings=_deviations(doc, new, settings, new_image))
     return result
 
 
@@ -86,6 +105,14 @@ def _optimize(doc: Dockerfile, settings: Settings, context: BuildContext) -> Uni
     if image is None or final.base_word is None or "$" in final.base_word.text:
         return Declined(("the final stage's base image comes from a build argument; the planner needs to know it",), ENGINE)
     swap = _swap(image)
+    narrowed = _narrow(a, g.target)
+    not_narrowed = ""
+    if isinstance(narrowed, str):
+        if swap is None:
+            return Declined((narrowed,), ENGINE)
+        not_narrowed, narrowed = narrowed, None
+    if swap is None and narrowed is not None:
+        return _render(doc, final, image, None, narrowed)
     if swap is None:
         what = "a toolchain the planner has no runtime swap for" if (toolchain_of(image) or full_variant_ecosystem(image)) else "not a build image"
         return Declined(
@@ -114,13 +141,34 @@ def _optimize(doc: Dockerfile, settings: Settings, context: BuildContext) -> Uni
         words = [w.text for w in start.args] if start.is_json else start.text.split()
         if words and words[0].rsplit("/", 1)[-1] in _BUILD_TOOLS:
             return Declined((f"the image starts `{words[0]}`, a build tool that {new_image} does not have",), ENGINE)
+    return _render(doc, final, image, swap, narrowed, not_narrowed)
+
+
+def _render(doc: Dockerfile, final, image: str, swap, narrowed, not_narrowed: str = "") -> Union[Proposal, Declined]:
+    lines = list(doc.lines)
+    notes: list[str] = [f"Not narrowed: {not_narrowed}."] if not_narrowed else []
+    summaries: list[str] = []
+    if narrowed is not None:
+        index, new_copy, what = narrowed
+        lines[index] = new_copy
+        summaries.append(f"narrowed `{doc.lines[index].strip()}` to {what}")
+        notes.append(
+            f"Optimize mode: line {index + 1} copied the builder's whole workspace (SLIM202); it now copies {what} only. "
+            "If the program reads other files of the workspace at run time (configuration, templates, static assets), copy them too."
+        )
+    if swap is None:
+        return _finish(doc, final, lines, image, image, "", summaries, notes)
+    new_image, why, _ = swap
     word = final.base_word
     line = doc.lines[word.range.start.line]
     new_line = line[: word.range.start.character] + new_image + line[word.range.end.character :]
     if word.range.start.line != word.range.end.line or line[word.range.start.character : word.range.end.character] != word.text:
         return Declined(("the final FROM is written in a way the planner does not edit (a continuation or escapes)",), ENGINE)
-    lines = list(doc.lines)
     lines[word.range.start.line] = new_line
+    return _finish(doc, final, lines, image, new_image, why, summaries, notes)
+
+
+def _finish(doc: Dockerfile, final, lines: list[str], image: str, new_image: str, why: str, summaries: list[str], notes: list[str]) -> Union[Proposal, Declined]:
     # Every stage is named (the gate asks for it); unnamed ones get a name, nothing else moves.
     taken = {st.name for st in doc.stages if st.name}
     for st in doc.stages:
@@ -138,17 +186,88 @@ def _optimize(doc: Dockerfile, settings: Settings, context: BuildContext) -> Uni
     if not text.endswith("\n"):
         text += "\n"
     label = final.name or "runtime"
-    summary = f"Kept the build as it is and swapped the final stage's base, {image}, for {new_image}: {why}."
-    return Proposal(
-        dockerfile=text,
-        stages=(StageNote(label, f"the final image, now on {new_image}: {why}; its instructions are unchanged."),),
-        summary=summary,
-        notes=(
-            f"Optimize mode: only the FROM of the final stage changed ({image} -> {new_image}); every other line is as it was.",
-            "Narrowing what the final stage copies (a whole workspace, SLIM202) is not done offline.",
-        ),
-        warnings=_deviations(doc, parse(text), settings, new_image),
-    )
+    if why:
+        summaries.insert(0, f"swapped the final stage's base, {image}, for {new_image}: {why}")
+        notes.insert(0, f"Optimize mode: the FROM of the final stage changed ({image} -> {new_image}).")
+    summary = "Kept the build as it is; " + "; ".join(summaries) + ". Every other line is as it was."
+    stage_note = f"the final image{', now on ' + new_image + ': ' + why if why else ''}; " + ("it copies only what runs from the builder." if len(notes) > (1 if why else 0) else "its instructions are unchanged.")
+    return Proposal(dockerfile=text, stages=(StageNote(label, stage_note),), summary=summary, notes=tuple(notes))
+
+
+def _narrow(a: Analysis, target: int) -> Union[None, str, tuple[int, str, str]]:
+    """(line index, the narrowed COPY, what it copies) for a whole-workspace COPY --from in
+    the final stage that the start command lets the planner narrow; a reason when the copy is
+    there but cannot be narrowed safely; None when there is no such copy."""
+    doc = a.doc
+    final = doc.stages[target]
+    found: Optional[tuple[Instruction, str]] = None
+    for e in a.graph.edges:
+        if e.kind != "copy" or e.dst != target or e.instruction is None:
+            continue
+        facts = stage_facts(a, e.src)
+        for path in iter_copy_sources(e.instruction):
+            if any(b.compiled for _, b in workspace_builds(facts, path)):
+                found = (e.instruction, path)
+                break
+        if found:
+            break
+    if found is None:
+        return None
+    ins, src = found
+    sources = list(iter_copy_sources(ins))
+    if len(sources) != 1 or ins.start_line != ins.end_line or ins.heredocs:
+        return "the final stage copies the builder's whole workspace in a COPY the planner does not edit (several sources or lines)"
+    workdir = "/"
+    after = False
+    for other in final.instructions[1:]:
+        if other is ins:
+            after = True
+            continue
+        if other.keyword == "WORKDIR" and not after:
+            workdir = posixpath.normpath(posixpath.join(workdir, other.text.strip() or "."))
+        elif after and other.keyword in ("RUN", "WORKDIR"):
+            return (f"line {ins.start_line + 1} copies the builder's whole workspace, and line {other.start_line + 1} ({other.keyword}) comes after it: "
+                    "the planner cannot tell which of those files it needs, so it does not narrow the copy")
+    dest = copy_dest(ins)
+    if not dest or "$" in dest or "$" in src:
+        return None
+    dest_abs = posixpath.normpath(posixpath.join(workdir, dest))
+    contract = contract_of(doc, target)
+    argv = list(contract.argv or ()) if contract is not None else []
+    if not argv or (len(argv) >= 2 and argv[1] == "-c"):
+        return f"line {ins.start_line + 1} copies the builder's whole workspace, and the start command does not name the program it runs: the planner cannot narrow the copy"
+    run_dir = contract.workdir if contract is not None else workdir
+    prog = argv[0].rsplit("/", 1)[-1]
+    if prog == "java" and "-jar" in argv and argv.index("-jar") + 1 < len(argv):
+        main = argv[argv.index("-jar") + 1]
+        rest = argv[argv.index("-jar") + 2 :]
+        pick = "folder"
+    elif prog == "dotnet" and len(argv) > 1 and argv[1].endswith(".dll"):
+        main, rest, pick = argv[1], argv[2:], "folder"
+    elif "/" in argv[0]:
+        main, rest, pick = argv[0], argv[1:], "file"
+    else:
+        return f"line {ins.start_line + 1} copies the builder's whole workspace, and `{argv[0]}` is found on PATH: the planner cannot tell which copied file runs"
+    if any(("/" in w or re.search(r"\.(ya?ml|json|toml|conf|ini|properties|env|xml)$", w)) and not w.startswith("-") for w in rest):
+        return f"line {ins.start_line + 1} copies the builder's whole workspace, and the start command names other files ({' '.join(rest)}): the planner does not narrow the copy"
+    run_path = posixpath.normpath(posixpath.join(run_dir, main))
+    if not (run_path == dest_abs or run_path.startswith(dest_abs.rstrip("/") + "/")):
+        return None
+    keep = posixpath.dirname(run_path) if pick == "folder" else run_path
+    parts = keep.split("/")
+    if pick == "file" and len(parts) >= 3 and parts[-2] == "bin":
+        keep = "/".join(parts[:-2])  # a launcher in an install folder (build/install/app/bin/app): the whole install folder
+        pick = "folder"
+    if keep == dest_abs:
+        return None  # already just that
+    rel = keep[len(dest_abs) :].lstrip("/")
+    src_keep = posixpath.join(src, rel)
+    flags = [f"--{f.name}={f.value}" if f.value is not None else f"--{f.name}" for f in ins.flags]
+    line = doc.lines[ins.start_line]
+    indent = line[: len(line) - len(line.lstrip())]
+    new = f"{indent}{ins.keyword} {' '.join(flags)} {src_keep} {keep}"
+    what = f"the {'folder' if pick == 'folder' else 'program'} the container runs ({src_keep})"
+    return ins.start_line, new, what
 
 
 def _deviations(original: Dockerfile, new: Dockerfile, settings: Settings, new_image: str) -> tuple[str, ...]:

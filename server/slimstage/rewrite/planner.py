@@ -9,6 +9,7 @@ determine. Like any candidate, the proposal is applied only after ``validate``.
 
 from __future__ import annotations
 
+import re
 from typing import Union
 
 from ..analysis import Analysis
@@ -50,6 +51,9 @@ def propose(
         return Declined((f"the base image ({facts.base}) comes from a build argument; the planner needs to know it",), ENGINE)
     recipe = recipes().get(facts.ecosystem)
     if recipe is None:
+        apt_python = _apt_python(facts)
+        if apt_python:
+            return Declined((apt_python,), ENGINE)
         what = f"{facts.base}" + (f" with {', '.join(facts.tools)}" if facts.tools else "")
         return Declined((f"no {SUPPORTED} application build found ({what})",), ENGINE)
     unsupported = facts.unsupported
@@ -99,4 +103,17 @@ def propose(
         contract_changes=tuple(plan.changes),
         notes=(() if facts.ecosystem in IN_PLACE else tuple(facts.notes)) + tuple(plan.notes),
         warnings=warnings,
+    )
+
+
+def _apt_python(facts) -> str:
+    """The specific reason for Python installed with the distribution's packages (FROM ubuntu/debian + apt)."""
+    pkgs = [p for p in facts.os_packages if re.match(r"^python(\d(\.\d+)?)?(-pip|-dev|-venv)?$", p.split("=", 1)[0])]
+    uses_pip = any(c.words and c.words[0].rsplit("/", 1)[-1] in ("pip", "pip3") for c in facts.commands)
+    if not pkgs or not (uses_pip or facts.program().startswith("python")):
+        return ""
+    return (
+        f"Python is installed with the distribution's packages on {facts.base} ({', '.join(pkgs)}): the planner does not swap "
+        "that interpreter for a python image (its version and the modules apt provides would change); start FROM "
+        "python:<version> to convert"
     )

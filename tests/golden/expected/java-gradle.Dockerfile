@@ -11,9 +11,11 @@ RUN --mount=type=cache,target=/home/gradle/.gradle gradle bootJar --no-daemon
 
 # runtime: only a Java 17 runtime and the jar: no JDK, build tool, local repository or
 # sources.
-FROM gcr.io/distroless/java17-debian12 AS runtime
+FROM eclipse-temurin:17-jre AS runtime
+RUN useradd --system --create-home --uid 10001 app
 WORKDIR /home/gradle/project
 COPY --from=builder /home/gradle/project/build/libs/orders.jar ./build/libs/orders.jar
 EXPOSE 8080
-USER nonroot
+USER app
+HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080"]
 CMD ["java", "-jar", "build/libs/orders.jar"]

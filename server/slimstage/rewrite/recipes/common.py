@@ -89,6 +89,7 @@ BUILD_ONLY_PACKAGES = frozenset(
         "git", "curl", "wget", "unzip", "gnupg", "gnupg2", "dirmngr", "ca-certificates", "build-base", "musl-dev",
         "python3-dev", "python-dev", "gfortran", "clang", "llvm", "binutils", "patch", "xz-utils", "bzip2",
         "apt-transport-https", "software-properties-common", "lsb-release", "openssh-client", "rustc", "cargo",
+        "python-pip", "python3-pip",  # an installer: the runtime gets the virtual environment it filled
     )
 )
 # What a -dev package leaves behind at run time (Debian package names).

@@ -108,7 +108,9 @@ def _uses_cgo(f: SourceFacts) -> bool:
 
 def _tag_for(ref_tag: str, distro: str) -> str:
     """golang:1.27 -> golang:1.27-bookworm (same for a tag that already names a distro)."""
-    base = re.sub(r"-(bookworm|trixie|bullseye|alpine[\d.]*)$", "", ref_tag)
+    base = re.sub(r"-(bookworm|trixie|bullseye|buster|stretch|alpine[\d.]*)$", "", ref_tag)
+    if base == "latest":
+        base = ""  # golang:latest -> golang:bookworm (there is no latest-bookworm tag)
     return f"{base}-{distro}" if base else distro
 
 

@@ -80,9 +80,32 @@ def _jar(argv: Optional[tuple[str, ...]]) -> str:
     if "-jar" not in words or words.index("-jar") + 1 >= len(words):
         raise Decline("the container does not start with `java -jar <file>`: cannot tell which jar to ship")
     jar = words[words.index("-jar") + 1]
+    if not jar.strip() or jar.startswith("-") or jar.rstrip("/") in (".", ".."):
+        raise Decline(f"the container starts `java -jar` with {jar or 'an empty argument'!r} as the jar: cannot tell which jar to ship")
     if any(ch in jar for ch in "*?$"):
         raise Decline(f"the jar path {jar} is a pattern or a variable; the planner needs the file's name")
     return jar
+
+
+def _context_jar(f: SourceFacts) -> str:
+    """A ``COPY build/libs/*.jar app.jar`` from the build context after the build: the jar shipped is the host's."""
+    build_lines = [c for c in f.commands if c.kind == "build"]
+    argv = list(f.argv or ())
+    if not build_lines or "-jar" not in argv or argv.index("-jar") + 1 >= len(argv):
+        return ""
+    runs = posixpath.normpath(posixpath.join(f.final_workdir, argv[argv.index("-jar") + 1]))
+    for c in f.copies:
+        if posixpath.normpath(c.dest) != runs:
+            continue
+        for src in c.sources:
+            expanded = src
+            for arg in f.stage_args:
+                m = re.match(r"^ARG\s+([A-Za-z_]\w*)=(\S+)", arg)
+                if m:
+                    expanded = expanded.replace("${" + m.group(1) + "}", m.group(2)).replace("$" + m.group(1), m.group(2))
+            if expanded.endswith(".jar") and re.search(r"(^|/)(target|build/libs)/", expanded):
+                return expanded
+    return ""
 
 
 def _prefetch(tool_word: str, tool: str) -> str:
@@ -118,6 +141,12 @@ def plan_java(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
         raise Decline("no `mvn package` or `gradle build`: cannot tell how the jar is built")
     tool = builds[0].step.tool  # type: ignore[union-attr]
     tool_word = builds[0].words[0]
+    shipped = _context_jar(f)
+    if shipped:
+        raise Decline(
+            f"the jar the container runs is copied from the build context ({shipped}), not the one the build makes in the image: "
+            "the in-image build is unused; copy the build's jar (or drop the build) and the planner can split it"
+        )
     if f.workdir == "/":
         raise Decline("the build runs in / (no WORKDIR): the planner needs a project folder")
     if any(c.kind == "user" for c in f.commands):
@@ -125,6 +154,16 @@ def plan_java(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
     jar = _jar(f.argv)
     jar_abs = posixpath.normpath(posixpath.join(f.final_workdir, jar))
     major = java_major(f.base, p)
+    builder_image = f.base
+    ref0 = f.base_ref
+    if not major and ref0.repository in ("maven", "library/maven") and not ref0.registry and ref0.tag in ("", "latest") and not ref0.digest:
+        # `maven` / `maven:latest` names no JDK and moves with each release: the builder is
+        # pinned to an image that names one, so the JRE below matches what compiled the jar.
+        major, builder_image = "21", "maven:3-eclipse-temurin-21"
+        notes.append(
+            f"{f.base} names no Java version (it follows the newest Maven image): the builder is pinned to {builder_image} "
+            "so the jar is compiled by the same Java version as the Java 21 runtime. Pick another tag if the project needs one."
+        )
     if not major:
         raise Decline(f"cannot tell the Java version of {f.base}; use an image tag that names it (e.g. maven:3-eclipse-temurin-21)")
     if major not in TEMURIN_JRE:
@@ -133,6 +172,11 @@ def plan_java(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
     if family == "scratch":
         notes.append("target_base is scratch, but a jar needs a JRE: using distroless Java instead.")
         family = "distroless"
+    if family == "distroless" and f.contract.entrypoint is None:
+        # Distroless Java images set ENTRYPOINT ["/usr/bin/java", "-jar"]: a CMD that starts
+        # `java -jar` itself would run as `java -jar java -jar ...` under it.
+        notes.append(f"Using eclipse-temurin:{major}-jre: the image starts `java` through CMD, and distroless Java's own ENTRYPOINT (java -jar) would be put in front of it.")
+        family = "slim"
     if family == "distroless" and major not in DISTROLESS_JAVA:
         notes.append(f"Using eclipse-temurin:{major}-jre: distroless has Java {' and '.join(DISTROLESS_JAVA)} only.")
         family = "slim"
@@ -193,7 +237,7 @@ def plan_java(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
     stages = [
         StageSpec(
             "builder",
-            f.base,
+            builder_image,
             [x for x in builder if x],
             f"downloads the dependencies from the build file first (reused until it changes), then builds the jar with {tool_word}"
             + (" and splits it into layers" if layered else "")

@@ -61,6 +61,20 @@ def _requirements(cmd: Cmd, p: ProjectFiles) -> list[str]:
     return files
 
 
+def _local_install(c: Cmd) -> bool:
+    """``pip install dist/*.whl`` / ``pip install ./pkg``: what it installs comes from the source or the build."""
+    if c.step is None or c.step.tool != "pip":
+        return False
+    names = [w for w in c.words[2:] if not w.startswith("-")]
+    return any(n in (".", "./") or "/" in n or n.endswith((".whl", ".tar.gz", ".zip")) for n in names)
+
+
+def _same_poetry_install(installs: list[Cmd]) -> bool:
+    """``poetry install [--no-root]`` repeated with the same options (the usual before/after the source copy)."""
+    shapes = {tuple(w for w in c.words if w != "--no-root") for c in installs if c.step is not None and c.step.tool == "poetry"}
+    return len(shapes) == 1 and len([c for c in installs if c.step is not None and c.step.tool == "poetry"]) == len(installs) and next(iter(shapes))[:2] == ("poetry", "install")
+
+
 def _pip_command(cmd: Cmd) -> str:
     words = [w for w in cmd.words if w not in ("--user",)]
     if any(w.startswith(("--target", "--prefix", "--root")) or w in ("-t",) for w in words):
@@ -68,14 +82,15 @@ def _pip_command(cmd: Cmd) -> str:
     return " ".join(words)
 
 
-def _deps_lines(f: SourceFacts, s: Settings, p: ProjectFiles, notes: list[str]) -> tuple[list[str], list[str], str]:
-    """(lines before the source copy, lines after it, tool) for the builder."""
+def _deps_lines(f: SourceFacts, s: Settings, p: ProjectFiles, notes: list[str]) -> tuple[list[str], list[tuple[int, str]], str]:
+    """(lines before the source copy, (command index, line) after it, tool) for the builder."""
     installs = [c for c in f.commands if c.kind in ("deps", "build") and c.step is not None and c.step.ecosystem == "python"]
     if not installs:
         raise Decline("no pip, poetry or uv install: nothing to split into a builder and a runtime")
     tool = installs[0].step.tool  # type: ignore[union-attr]
     before: list[str] = []
-    after: list[str] = []
+    after: list[tuple[int, str]] = []
+    at = {id(c): i for i, c in enumerate(f.commands)}
     if tool in ("pipenv", "pdm"):
         # Both install into the active virtual environment (VIRTUAL_ENV and PATH point at
         # /opt/venv in the builder), so the recipe's environment is filled as with pip.
@@ -97,12 +112,12 @@ def _deps_lines(f: SourceFacts, s: Settings, p: ProjectFiles, notes: list[str]) 
             notes.append("pdm installs with --prod: development dependencies stay out of the image.")
         before.append(run(" ".join(["pdm", c.words[1], *flags, *prod, "--no-self"]), s, "pdm"))
         if "--no-self" not in c.words:
-            after.append(run(" ".join(["pdm", c.words[1], *flags, *prod]), s, "pdm"))
+            after.append((at[id(c)], run(" ".join(["pdm", c.words[1], *flags, *prod]), s, "pdm")))
         return before, after, tool
     if tool in ("pip", "uv") and all(c.step and c.step.tool in ("pip", "uv") for c in installs):
         for c in installs:
-            if c.kind == "build":  # pip install . needs the source
-                after.append(run(_pip_command(c), s, "pip" if c.step.tool == "pip" else "uv"))  # type: ignore[union-attr]
+            if c.kind == "build" or _local_install(c):  # pip install . / dist/*.whl needs the source or the build
+                after.append((at[id(c)], run(_pip_command(c), s, "pip" if c.step.tool == "pip" else "uv")))  # type: ignore[union-attr]
                 continue
             if c.step is not None and c.step.tool == "uv" and c.words[:2] == ("uv", "sync"):
                 before.append("COPY " + " ".join(["pyproject.toml"] + (["uv.lock"] if (not p.known or p.has("uv.lock")) else [])) + " ./")
@@ -110,7 +125,7 @@ def _deps_lines(f: SourceFacts, s: Settings, p: ProjectFiles, notes: list[str]) 
                 before.append(run(" ".join(["uv", "sync", *flags, "--no-dev", "--no-install-project"]), s, "uv"))
                 if "--no-dev" not in c.words:
                     notes.append("uv sync runs with --no-dev: development dependencies stay out of the image.")
-                after.append(run(" ".join(["uv", "sync", *flags, "--no-dev"]), s, "uv"))
+                after.append((at[id(c)], run(" ".join(["uv", "sync", *flags, "--no-dev"]), s, "uv")))
                 continue
             reqs = _requirements(c, p)
             if reqs:
@@ -118,9 +133,10 @@ def _deps_lines(f: SourceFacts, s: Settings, p: ProjectFiles, notes: list[str]) 
             before.append(run(_pip_command(c), s, "pip" if c.step is None or c.step.tool == "pip" else "uv"))
         return before, after, tool
     if tool == "poetry":
-        if len(installs) > 1:
+        if len(installs) > 1 and not _same_poetry_install(installs):
             raise Decline("poetry and another installer both install dependencies")
-        c = installs[0]
+        # Installed twice (before and after the source copy, as the recipe does): the last decides.
+        c = installs[-1]
         lock = ["poetry.lock"] if (not p.known or p.has("poetry.lock")) else []
         before.append(f"COPY pyproject.toml {' '.join(lock)} ./".replace("  ", " "))
         flags = [w for w in c.words[2:] if not w.startswith(("--no-dev", "--without", "--only", "--with")) and w not in ("--no-root", "--no-interaction", "-n")]
@@ -129,7 +145,7 @@ def _deps_lines(f: SourceFacts, s: Settings, p: ProjectFiles, notes: list[str]) 
         if not any(w.startswith(("--only", "--without")) or w == "--no-dev" for w in c.words):
             notes.append("poetry installs only the main group: development dependencies stay out of the image.")
         if "--no-root" not in c.words:
-            after.append(run(" ".join(base), s, "poetry"))
+            after.append((at[id(c)], run(" ".join(base), s, "poetry")))
         return before, after, tool
     raise Decline("dependencies are installed by more than one tool")
 
@@ -170,8 +186,14 @@ def plan_python(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
     if f.workdir == "/":
         raise Decline("the install runs in / (no WORKDIR): the planner needs a project folder")
     argv = f.argv or ()
-    if argv and argv[0].rsplit("/", 1)[-1] in ("poetry", "pipenv", "pdm", "uv") and len(argv) > 1 and argv[1] == "run":
+    if argv and argv[0].rsplit("/", 1)[-1] in ("poetry", "pipenv", "pdm", "uv", "hatch") and len(argv) > 1 and argv[1] == "run":
         raise Decline(f"the container starts through `{argv[0]} run`, which would need the tool in the runtime image")
+    hatch_env = next((c for c in f.commands if c.words[:2] in (("hatch", "env"), ("hatch", "run"), ("hatch", "shell"))), None)
+    if hatch_env is not None:
+        raise Decline(
+            f"`{' '.join(hatch_env.words[:3])}` installs into Hatch's own environments, outside the virtual environment the runtime "
+            "gets; build a wheel (`hatch build -t wheel`) and `pip install dist/*.whl`, and the planner can split it"
+        )
     runtime_uses = " ".join(meta_lines(f, ("CMD", "ENTRYPOINT", "HEALTHCHECK")))
     build_pkgs, runtime_pkgs = split_os_packages(f.os_packages, runtime_uses)
     before, after, tool = _deps_lines(f, s, p, notes)
@@ -193,9 +215,14 @@ def plan_python(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
     builder.append(f"RUN python -m venv {VENV}")
     builder.append(workdir_line(wd) or "")
     builder += envs_before(f, "deps", "copy") + before
-    if after:
-        builder += source_copy_lines(f) + envs_before(f, "build") + after
-    builder += [run(c.text, s) for c in f.of_kind("script", "build") if c.step is None or c.step.ecosystem != "python"]
+    # After the source copy, in the order they ran: installs that need the source (or a
+    # wheel the build wrote) and the other build steps.
+    rest = list(after) + [
+        (i, run(c.text, s)) for i, c in enumerate(f.commands)
+        if c.kind in ("script", "build") and (c.step is None or c.step.ecosystem != "python")
+    ]
+    if rest:
+        builder += source_copy_lines(f) + envs_before(f, "build") + [line for _, line in sorted(rest, key=lambda x: x[0])]
 
     runtime = stage_prelude(f)
     rt_os = os_install("apk" if family == "alpine" else "apt", runtime_pkgs, Settings(cache_mounts=False))

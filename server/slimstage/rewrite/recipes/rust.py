@@ -74,12 +74,51 @@ def plan_rust(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
     name = posixpath.basename(program)
     build = builds[-1]
     built = _built_path(build, f.workdir, name)
-    if program.startswith("/") or "/" in program:
+    run_as: Optional[tuple[str, list[str]]] = None  # (binary path in the runtime, its arguments) for `cargo run`
+    installed: Optional[str] = None  # where a `cp target/release/<name> /usr/bin/` put the binary the container runs
+    for c in f.of_kind("install-bin"):
+        src, dest = [x for x in c.words[1:] if not x.startswith("-")]
+        src = posixpath.normpath(posixpath.join(f.workdir, src))
+        if posixpath.basename(src) == name and "/" not in program and src == _built_path(build, f.workdir, name):
+            installed = posixpath.join(dest.rstrip("/"), name)
+            notes.append(f"`{_short_cmd(c.text)}` put {name} on PATH; the runtime gets it at {installed}.")
+    find_binary = ""
+    if name == "cargo" and argv[1:2] == ("run",) and build.words[1:2] == ("build",):
+        bin_name, args = _cargo_run(argv, build, cargo)
+        if bin_name:
+            built = _built_path(build, f.workdir, bin_name)
+            run_as = (f"/usr/local/bin/{bin_name}", args)
+        else:
+            # The crate's name is in Cargo.toml, which the planner cannot read here: the
+            # builder copies the one executable cargo build wrote (and fails if there are several).
+            rel = posixpath.dirname(_built_path(build, f.workdir, "x"))
+            find_binary = (
+                f"set -- $(find {rel} -maxdepth 1 -type f -perm -100 ! -name '*.*') && "
+                '[ "$#" -eq 1 ] && cp "$1" /usr/local/bin/app'
+            )
+            built = "/usr/local/bin/app"
+            run_as = ("/usr/local/bin/app", args)
+        changes.append(
+            f"CMD: the container starts the binary cargo run started ({run_as[0]}) instead of `{' '.join(argv)}`; "
+            "the runtime has no Rust toolchain to build it with."
+        )
+        notes.append(
+            f"cargo run ran in {f.final_workdir} among the project's files; the runtime has the binary alone there: "
+            "copy any file it reads at run time (configuration, data) into the runtime stage."
+        )
+        if any("target=" + f.workdir.rstrip("/") + "/target" in m or "target=target" in m for m in build.mounts):
+            raise Decline("the build's target folder is a cache mount; the binary cargo run starts cannot be copied out of it")
+        name = posixpath.basename(run_as[0])
+    elif program.startswith("/") or "/" in program:
         wanted = posixpath.normpath(posixpath.join(f.final_workdir, program))
         if wanted != built:
             raise Decline(f"the container runs {program}, but the build writes {built}")
         target = built
-    else:
+    if run_as is not None:
+        target = run_as[0]
+    elif "/" not in program and installed is not None:
+        target = installed
+    elif "/" not in program:
         if not built.startswith("/usr/local/cargo/bin/"):
             raise Decline(f"the container runs `{program}` from PATH, but the build writes {built}")
         target = f"/usr/local/bin/{name}"
@@ -127,11 +166,16 @@ def plan_rust(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
         if c is build and cache_deps:
             text = f"touch src/main.rs && {text}"  # newer than the placeholder's build
         builder.append(run(text, s, "cargo"))
+    if find_binary:
+        builder.append(f"RUN {find_binary}")
 
     runtime = stage_prelude(f)
     runtime.append(workdir_line(f.final_workdir) or "")
     runtime += meta_lines(f, ("ENV", "LABEL", "MAINTAINER"))
     runtime.append(copy_from("builder", built, target))
+    for folder in _read_at_run_time(f):
+        runtime.append(copy_from("builder", folder, folder))
+        notes.append(f"{folder} is copied to the runtime: the build made it readable (chmod), so the program reads it at run time.")
     runtime += runtime_copies + meta_lines(f, ("EXPOSE", "VOLUME", "STOPSIGNAL"))
     user = original_user(f)
     if user:
@@ -141,7 +185,10 @@ def plan_rust(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
         runtime.append(f"USER {new_user}")
         changes.append(f"USER {new_user}: the binary no longer runs as root.")
     runtime += healthcheck(f, s, BASH_TCP_PROBE if family == "slim" else None, notes)
-    runtime += command_lines(f)
+    if run_as is not None:
+        runtime.append(_run_lines(f, run_as))
+    else:
+        runtime += command_lines(f)
 
     stages = [
         StageSpec(
@@ -163,3 +210,66 @@ def plan_rust(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
         f"and only {name} ships on {runtime_image} instead of {f.base}."
     )
     return Plan(stages, summary, changes, notes)
+
+
+_RUN_FLAGS = frozenset(("--release", "-r", "--locked", "--frozen", "--offline", "-q", "--quiet"))
+
+
+def _cargo_run(argv: tuple[str, ...], build: Cmd, cargo_toml: str) -> tuple[str, list[str]]:
+    """(the binary ``cargo run`` starts, or '' when only Cargo.toml can tell; its arguments)."""
+    words = list(argv[2:])
+    args: list[str] = []
+    if "--" in words:
+        args = words[words.index("--") + 1 :]
+        words = words[: words.index("--")]
+    bin_name = ""
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if w == "--bin" and i + 1 < len(words):
+            bin_name = words[i + 1]
+            i += 2
+            continue
+        if w.startswith("--bin="):
+            bin_name = w.split("=", 1)[1]
+        elif w not in _RUN_FLAGS:
+            raise Decline(f"the container starts with `{' '.join(argv)}`; the planner cannot tell what `{w}` builds or runs")
+        i += 1
+    run_release = any(w in ("--release", "-r") for w in words)
+    built_release = any(w in ("--release", "-r") for w in build.words)
+    if run_release != built_release or "--profile" in build.words or any(w.startswith("--target") for w in build.words):
+        raise Decline("cargo run builds another profile or target than cargo build; cannot tell which binary runs")
+    if not bin_name and cargo_toml and "[[bin]]" not in cargo_toml:
+        m = re.search(r'^\[package\][^\[]*?^name\s*=\s*"([A-Za-z0-9_-]+)"', cargo_toml, re.M | re.S)
+        bin_name = m.group(1) if m else ""
+    if not all(re.match(r"^[A-Za-z0-9_.,:=/@+-]*$", a) for a in args) or not re.match(r"^[A-Za-z0-9_-]*$", bin_name):
+        raise Decline(f"cannot carry the arguments of `{' '.join(argv)}` over")
+    return bin_name, args
+
+
+def _run_lines(f: SourceFacts, run_as: tuple[str, list[str]]) -> str:
+    from .common import exec_form
+
+    keyword = "ENTRYPOINT" if f.contract.entrypoint else "CMD"
+    return f"{keyword} {exec_form([run_as[0], *run_as[1]])}"
+
+
+def _short_cmd(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _read_at_run_time(f: SourceFacts) -> list[str]:
+    """Project folders a ``chmod`` in the build prepares (``chmod -R +r static templates``):
+    permissions only matter in the image that runs, so the program reads them there."""
+    out: list[str] = []
+    for c in f.of_kind("script", "tool"):
+        if not c.words or c.words[0] != "chmod":
+            continue
+        args = [w for w in c.words[1:] if not w.startswith("-")][1:]  # after the mode
+        for a in args:
+            if "$" in a or "*" in a or a.startswith("/") or ".." in a.split("/"):
+                continue
+            path = posixpath.normpath(posixpath.join(f.workdir, a))
+            if path != f.workdir and path not in out and not (path + "/").startswith(posixpath.join(f.workdir, "target") + "/"):
+                out.append(path)
+    return out
