@@ -109,12 +109,13 @@ def test_dockerfile_names_reach_the_server() -> None:
 
 
 def test_settings_that_route_the_key_are_user_only() -> None:
-    """claude.baseUrl and claude.apiKeyEnv: machine scope (VS Code ignores workspace values), and
+    """claude.baseUrl and claude.apiKeyEnv: application scope (VS Code ignores workspace values,
+    and reads the user's even in a remote window, where a machine-scoped one is not), and
     the client sends only the user's value of them, trusted workspace or not (issue 15)."""
     from slimstage.settings import USER_ONLY
 
     for key in USER_ONLY:
-        assert PROPERTIES[setting_id(key)]["scope"] == "machine", f"{key} must be machine-scoped; {FIX}"
+        assert PROPERTIES[setting_id(key)]["scope"] == "application", f"{key} must be application-scoped; {FIX}"
     for setting, prop in PROPERTIES.items():
         if prop.get("scope") in ("machine", "application") and setting not in CLIENT_ONLY:
             assert setting in {setting_id(k) for k in USER_ONLY}, setting

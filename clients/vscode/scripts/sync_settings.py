@@ -90,10 +90,11 @@ def contribution(row: dict[str, Any]) -> dict[str, Any]:
     else:  # pragma: no cover - a new field type needs a mapping here
         raise SystemExit(f"sync_settings: no package.json type for {row['key']} ({kind})")
     prop["default"] = row["default"]
-    # Where the API key goes and which variable holds it: user (or remote machine) settings
-    # only. VS Code then ignores a workspace's .vscode/settings.json for them, and the client
-    # sends only the user's value (settings.ts).
-    prop["scope"] = "machine" if row.get("user_only") else "resource"
+    # Where the API key goes and which variable holds it: user settings only ("application"
+    # scope: VS Code ignores a workspace's .vscode/settings.json for them, and, unlike
+    # "machine", it still reads them from the user's settings in a remote window such as
+    # code-server), and the client sends only the user's value (settings.ts).
+    prop["scope"] = "application" if row.get("user_only") else "resource"
     prop["markdownDescription"] = _markdown(row["doc"])
     return prop
 

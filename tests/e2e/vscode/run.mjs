@@ -163,9 +163,17 @@ async function visibleText(selector) {
 
 /** Runs a command by its palette title, e.g. "slimstage: Restart Server" (exactly that one). */
 async function runCommand(title) {
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('F1');
-    const input = await page.waitForSelector('.quick-input-widget .quick-input-box input', { visible: true, timeout: 10_000 });
+    // F1 can be swallowed while a restart or a closing quick input moves the focus: try again.
+    let input;
+    for (let attempt = 1; !input; attempt++) {
+        await page.keyboard.press('Escape');
+        await page.keyboard.press('F1');
+        input = await page.waitForSelector('.quick-input-widget .quick-input-box input', { visible: true, timeout: 5_000 })
+            .catch((error) => {
+                if (attempt >= 4) throw error;
+                return page.click('.monaco-workbench .part.editor').catch(() => undefined).then(() => undefined);
+            });
+    }
     await input.evaluate((el) => { el.value = ''; });
     await input.type(`>${title}`, { delay: 5 });
     const row = await until(`"${title}" in the command palette`, async () => {
