@@ -124,7 +124,12 @@ def _reply(dockerfile: str) -> ToolUseReply:
             "size_reduction": "smaller",
             "contract_changes": [
                 "USER nonroot: runs as the nonroot user of the distroless image",
-                "CMD/ENTRYPOINT: the distroless image's ENTRYPOINT starts node, CMD node server.js -> /nodejs/bin/node node server.js",
+                "CMD: the distroless image's ENTRYPOINT starts node, so CMD node server.js now runs /nodejs/bin/node node server.js",
+            ],
+            # What the gate asks a rewrite to declare when it leaves a setting unmet.
+            "warnings": [
+                "include_healthcheck: no HEALTHCHECK, the distroless runtime has no shell or HTTP client to probe the port with",
+                "cache_mounts: `npm install` runs without a cache mount, to keep the test image build independent of BuildKit",
             ],
         },
     )
