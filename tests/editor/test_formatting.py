@@ -48,6 +48,10 @@ def shell_words(value: str) -> list[str]:
 
 
 def buildkit(text: str) -> list[tuple]:
+    # The oracle is a C string API: a lone surrogate crashes the whole process (Go segfault)
+    # and a NUL ends the string early. Such input gets no verdict from it.
+    if "\x00" in text or any(0xD800 <= ord(c) <= 0xDFFF for c in text):
+        raise ValueError("BuildKit's binding cannot take NUL or lone surrogates")
     out = []
     for c in dockerfile.parse_string(text):
         cmd, sub = c.cmd.upper(), (c.sub_cmd or "").upper()
