@@ -9,13 +9,12 @@ pipeline suite covers them).
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from slimstage.dockerfile import lone_cr, parse
+from slimstage.dockerfile import parse
 
 from .fuzz import fuzz
 from .strategies import dockerfiles, fixable, mutated, seeded
@@ -70,18 +69,8 @@ class _ClientLines:
 
 
 def slimstage_view(text: str):
-    line = buildkit_line(text)
-    return [(i.keyword, line(i.start_line), line(i.end_line), tuple(h.body for h in i.heredocs)) for i in parse(text).instructions]
-
-
-def buildkit_line(text: str):
-    """The model's line numbers as BuildKit counts them. With a lone CR in the file the model's
-    positions are on the lines an LSP client counts (a lone CR ends one, dockerfile/lone_cr.py);
-    each client line lies inside one BuildKit line, the one ending at the next ``\\n``."""
-    if not lone_cr.needed(text):
-        return lambda n: n
-    starts = lone_cr.Mapper(text).base  # the client line each BuildKit line starts on
-    return lambda n: bisect_right(starts, n) - 1
+    # slimstage's lines are the client's (lone CRs end lines); buildkit_view translates BuildKit's to those.
+    return [(i.keyword, i.start_line, i.end_line, tuple(h.body for h in i.heredocs)) for i in parse(text).instructions]
 
 
 def _no_nul(text: str) -> bool:
