@@ -379,18 +379,30 @@ def redact(doc: Dockerfile) -> Redaction:
     if not spans:
         return Redaction(text)
 
-    # Overlapping spans merge into one (a token inside a named value: the whole value goes).
+    numbers: dict[str, str] = {}
+    out = _replace_spans(text, [(s, e) for s, e, _ in spans], numbers)
+    pairs = tuple((placeholder, value) for value, placeholder in numbers.items())
+    return Redaction(out, pairs, tuple(dict.fromkeys(masked)))
+
+
+_GLOBAL_MIN = 8
+
+
+def _replace_spans(text: str, spans: list[tuple[int, int]], numbers: dict[str, str]) -> str:
+    """``text`` with each span replaced by its value's placeholder. Overlapping spans merge
+    into one (a token inside a named value: the whole value goes); a value not yet in
+    ``numbers`` (value -> placeholder, updated) gets the next number. Then any other
+    occurrence of a value long enough not to hit ordinary words is replaced too (at most
+    ``_GLOBAL_MAX`` values: each is one pass over the text, so the work stays linear in it)."""
     merged: list[list[int]] = []
-    for s, e, _ in sorted(spans):
+    for s, e in sorted(spans):
         if merged and s < merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], e)
         else:
             merged.append([s, e])
-    numbers: dict[str, str] = {}
     for s, e in merged:
-        value = text[s:e]
-        if value not in numbers:
-            numbers[value] = PLACEHOLDER.format(n=len(numbers) + 1)
+        if text[s:e] not in numbers:
+            numbers[text[s:e]] = PLACEHOLDER.format(n=len(numbers) + 1)
     parts: list[str] = []
     pos = 0
     for s, e in merged:
@@ -399,16 +411,10 @@ def redact(doc: Dockerfile) -> Redaction:
         pos = e
     parts.append(text[pos:])
     out = "".join(parts)
-    # ...then any other occurrence of a value long enough not to hit ordinary words.
-    # (At most _GLOBAL_MAX values: each is one pass over the text, so the work stays linear in it.)
     for value in sorted(numbers, key=len, reverse=True)[:_GLOBAL_MAX]:
         if len(value) >= _GLOBAL_MIN:
             out = out.replace(value, numbers[value])
-    pairs = tuple((placeholder, value) for value, placeholder in numbers.items())
-    return Redaction(out, pairs, tuple(dict.fromkeys(masked)))
-
-
-_GLOBAL_MIN = 8
+    return out
 
 
 def redact_more(redaction: Redaction, text: str) -> tuple[Redaction, str]:
@@ -437,27 +443,8 @@ def redact_more(redaction: Redaction, text: str) -> tuple[Redaction, str]:
             add(m.start(2) + 1, m.start(2) + 1 + len(v), name)
     if not spans:
         return redaction, text
-    merged: list[list[int]] = []
-    for s, e in sorted(spans):
-        if merged and s < merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], e)
-        else:
-            merged.append([s, e])
     numbers = {value: placeholder for placeholder, value in redaction.pairs}
-    for s, e in merged:
-        if text[s:e] not in numbers:
-            numbers[text[s:e]] = PLACEHOLDER.format(n=len(numbers) + 1)
-    parts: list[str] = []
-    pos = 0
-    for s, e in merged:
-        parts.append(text[pos:s])
-        parts.append(numbers[text[s:e]])
-        pos = e
-    parts.append(text[pos:])
-    out = "".join(parts)
-    for value in sorted(numbers, key=len, reverse=True)[:_GLOBAL_MAX]:
-        if len(value) >= _GLOBAL_MIN:
-            out = out.replace(value, numbers[value])
+    out = _replace_spans(text, spans, numbers)
     pairs = tuple((placeholder, value) for value, placeholder in numbers.items())
     return Redaction(redaction.text, pairs, tuple(dict.fromkeys(redaction.masked + tuple(masked)))), out
 
