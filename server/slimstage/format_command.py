@@ -10,33 +10,14 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import os
-import stat
 import sys
-import tempfile
 from pathlib import Path
 
 from .cli_common import discover, read_file, settings_from_args
 from .editor.formatting import format_text, options_from
+from .fixfiles import write_atomically
 
 EXIT_OK, EXIT_CHANGED, EXIT_ERROR = 0, 1, 2
-
-
-def _write(path: Path, text: str) -> None:
-    target = path.resolve()  # a symlinked Dockerfile: rewrite the file it points to, keep the link
-    mode = stat.S_IMODE(target.stat().st_mode)
-    fd, tmp = tempfile.mkstemp(prefix=".slimstage-format-", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def run_format(args: argparse.Namespace) -> int:
@@ -63,7 +44,7 @@ def run_format(args: argparse.Namespace) -> int:
             print(f"would reformat {path}")
         if not (args.check or args.diff):
             try:
-                _write(path, new)
+                write_atomically(path, new)  # through a symlink to its target, mode kept
             except OSError as exc:
                 errors.append(f"{path}: cannot write: {exc.strerror or exc}")
                 continue

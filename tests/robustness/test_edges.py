@@ -19,7 +19,7 @@ from slimstage.fixes import apply_edits
 from slimstage.lint import lint
 
 from .fuzz import fuzz
-from .jsonrpc import RawServer
+from .jsonrpc import RawServer, encode, frame
 from .strategies import lone_cr_files
 from .tally import tally
 from .test_protocol_abuse import lsp_apply
@@ -185,3 +185,35 @@ def test_windows_file_uris_map_to_drive_paths() -> None:
     assert str(uri_to_path("file://server/share/x/Dockerfile", PureWindowsPath)) == r"\\server\share\x\Dockerfile"
     assert str(uri_to_path("file:///home/me/a%20b/Dockerfile", PurePosixPath)) == "/home/me/a b/Dockerfile"
     assert uri_to_path("untitled:Untitled-1", PureWindowsPath) is None
+
+
+def test_exit_while_a_check_is_queued_prints_no_traceback(tmp_path: Path) -> None:
+    # Found by CI: exit arrived while the diagnostics of a check were still queued in
+    # the event loop; pygls had closed stdout, so the queued send printed a traceback.
+    from slimstage.lsp.server import create_server
+
+    class ClosedStdout:
+        writes = 0
+
+        def write(self, data: bytes) -> None:
+            ClosedStdout.writes += 1
+            raise ValueError("I/O operation on closed file")
+
+        def close(self) -> None:
+            pass
+
+    server = create_server()
+    server.protocol.set_writer(ClosedStdout())
+    server.protocol.exiting = True
+    server.protocol._send_data({"jsonrpc": "2.0", "method": "textDocument/publishDiagnostics", "params": {}})
+    assert ClosedStdout.writes == 0  # before: written, failed, logged with a traceback
+
+    # End to end: a burst of opens, then shutdown and exit, leaves a clean stderr.
+    text = "FROM node:22 AS build\nCOPY . .\nRUN npm ci\n" * 200
+    with RawServer(cwd=str(tmp_path)) as raw:
+        raw.initialize()
+        burst = [{"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": (tmp_path / f"Dockerfile.{i}").as_uri(), "languageId": "dockerfile", "version": 1, "text": text}}} for i in range(8)]
+        burst += [{"jsonrpc": "2.0", "id": 9001, "method": "shutdown"}, {"jsonrpc": "2.0", "method": "exit"}]
+        raw.send_bytes(b"".join(frame(encode(m)) for m in burst))
+        assert raw.proc.wait(timeout=30) == 0
+        assert "Traceback" not in raw.stderr and "Error sending data" not in raw.stderr, raw.stderr[-2000:]

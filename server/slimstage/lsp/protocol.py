@@ -106,6 +106,14 @@ class SlimstageProtocol(LanguageServerProtocol):
             self._whole_text(message.params)
         super().handle_message(message)
 
+    def _send_data(self, data) -> None:
+        if self.exiting:
+            # After exit pygls closes stdout; asyncio then runs what was still queued
+            # (diagnostics of a check that just finished), and each would print an
+            # "Error sending data" traceback. Nobody reads them any more: drop them.
+            return
+        super()._send_data(data)
+
     def _whole_text(self, params: types.DidChangeTextDocumentParams) -> None:
         workspace = getattr(self, "_workspace", None)
         doc = workspace.text_documents.get(unquote(params.text_document.uri)) if workspace is not None else None
