@@ -22,7 +22,7 @@ from . import __version__
 from .formats import FORMATS
 from .settings import SEVERITIES, Settings
 
-from .cli_common import EXIT_DECLINED, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, EXIT_UNVERIFIED, EXIT_VERIFY_FAILED, MAX_BYTES, UsageError, discover, is_dockerfile_name, read_file, settings_from_args  # noqa: F401  (shared by every front end; re-exported)
+from .cli_common import EXIT_DECLINED, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, EXIT_UNVERIFIED, EXIT_VERIFY_FAILED, MAX_BYTES, UsageError, discover, unknown_target, is_dockerfile_name, read_file, settings_from_args  # noqa: F401  (shared by every front end; re-exported)
 
 
 # -- checking -----------------------------------------------------------------------------
@@ -69,10 +69,9 @@ def check_file(path: Path, settings: Settings) -> FileReport:
         return FileReport(str(path), (), problem)
     doc = parse(text)
     result = lint(doc, settings, context_of(path, settings))
-    if settings.target and doc.stages and result.analysis.graph.unresolved_target:
-        names = ", ".join(st.label for st in doc.stages)
-        unknown = f"{path}: --target {settings.target!r} names no stage of this file (its stages: {names})"
-        problem = f"{problem}; {unknown}" if problem else unknown
+    unknown = unknown_target(doc, settings.target)
+    if unknown:
+        problem = f"{problem}; {path}: {unknown}" if problem else f"{path}: {unknown}"
     return FileReport(str(path), result.violations, problem)
 
 

@@ -86,6 +86,14 @@ def read_file(path: Path) -> tuple[Optional[str], Optional[str]]:
 # -- settings from flags ------------------------------------------------------------------
 
 
+def unknown_target(doc, target: str) -> Optional[str]:
+    """Why ``target`` names no stage of ``doc`` (as ``docker build --target`` would refuse it), or None."""
+    if not target or not doc.stages or doc.stage_ref(target) is not None:
+        return None
+    names = ", ".join(st.name for st in doc.stages if st.name)
+    return f"--target {target!r} names no stage of this file ({f'its stages: {names}' if names else 'none of its stages has a name'})"
+
+
 def settings_from_args(args: argparse.Namespace, start: Path) -> Settings:
     from . import settings as settings_mod
 

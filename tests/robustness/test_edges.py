@@ -128,6 +128,14 @@ def test_unknown_target_is_an_error(tmp_path: Path) -> None:
     err = proc.stderr.decode()
     assert proc.returncode == 2 and "--target 'nosuch' names no stage" in err and "build, run" in err, (proc.returncode, err)
     assert _cli("check", "--target", "build", str(path)).returncode in (0, 1)
+    for command in (("convert", "--engine", "offline"), ("verify",)):
+        proc = _cli(*command, "--target", "nosuch", str(path))
+        err = proc.stderr.decode()
+        assert proc.returncode == 2 and "--target 'nosuch' names no stage" in err and "build, run" in err, (command, proc.returncode, err)  # before: convert went on, verify built
+    single = tmp_path / "single.Dockerfile"
+    single.write_text("FROM node:22\nCOPY . .\nRUN npm ci\n")
+    err = _cli("convert", "--engine", "offline", "--target", "runtime", str(single)).stderr.decode()
+    assert "none of its stages has a name" in err, err
 
 
 def test_sarif_uris_are_percent_encoded(tmp_path: Path) -> None:

@@ -31,7 +31,7 @@ from pathlib import Path
 from .. import settings as settings_mod
 from ..echo import scrub
 from ..sidefile import read_bytes
-from ..cli_common import EXIT_DECLINED, EXIT_ERROR, EXIT_OK, EXIT_UNVERIFIED, EXIT_VERIFY_FAILED, UsageError, read_file, settings_from_args
+from ..cli_common import EXIT_DECLINED, EXIT_ERROR, EXIT_OK, EXIT_UNVERIFIED, EXIT_VERIFY_FAILED, UsageError, read_file, settings_from_args, unknown_target
 from .conversion import Job, choose_engine, convert
 from .report import plain
 from .result import Converted, Declined, Failed
@@ -124,6 +124,18 @@ def _write(path: Path, text: str, verb: str = "wrote") -> int:
     return EXIT_OK
 
 
+def _target_names_a_stage(args: argparse.Namespace, path: Path, text: str, settings) -> None:
+    """``--target`` must name a stage (docker build refuses it otherwise); from a config file, a note."""
+    from ..dockerfile import parse
+
+    unknown = unknown_target(parse(text), settings.target)
+    if unknown is None:
+        return
+    if getattr(args, "target", None):
+        raise UsageError(f"{path}: {unknown}")
+    _say(f"slimstage: {path}: the configured target {unknown.removeprefix('--target ')}: the last stage is the target")
+
+
 def run_convert(args: argparse.Namespace) -> int:
     from ..analysis.context import read_context
     from .project import read_project
@@ -142,6 +154,7 @@ def run_convert(args: argparse.Namespace) -> int:
             _say(f"slimstage: {exc}")
             return EXIT_ERROR
     settings = settings_from_args(args, path)
+    _target_names_a_stage(args, path, text, settings)
     api_key = settings_mod.api_key(settings)
     secrets = (api_key,)
     requested = getattr(args, "engine", None)
@@ -271,6 +284,7 @@ def run_verify(args: argparse.Namespace) -> int:
         if rewrite_text is None:
             raise UsageError(problem or f"{args.rewrite}: cannot read")
     settings = settings_from_args(args, path)
+    _target_names_a_stage(args, path, text, settings)
     context = read_context(path.resolve(), settings.context)
     folder = context_dir(context, path.resolve().parent)
     quiet = not sys.stderr.isatty()
