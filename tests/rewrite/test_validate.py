@@ -83,6 +83,27 @@ def test_new_layer_order_finding_is_rejected() -> None:
     assert any("introduces SLIM101" in p for p in v.problems), v.problems
 
 
+def test_new_buildkit_check_finding_is_rejected() -> None:
+    # An ARG declared in the builder only: the runtime stage's $VERSION is empty when built
+    # (BuildKit's UndefinedVar), the kind of slip a rewrite that moves steps between stages makes.
+    original = ORIGINAL.replace("WORKDIR /src\n", "ARG VERSION=1.0\nWORKDIR /src\n").replace("EXPOSE 8080\n", "EXPOSE 8080\nLABEL version=$VERSION\n")
+    bad = GOOD.replace("WORKDIR /src\nCOPY go.mod", "ARG VERSION=1.0\nWORKDIR /src\nCOPY go.mod").replace("EXPOSE 8080\n", "EXPOSE 8080\nLABEL version=$VERSION\n")
+    v = validate(parse(original), bad, settings=Settings())
+    assert any("introduces UndefinedVar" in p and "VERSION" in p for p in v.problems), v.problems  # before: accepted
+    fixed = bad.replace("AS runtime\n", "AS runtime\nARG VERSION=1.0\n")
+    assert validate(parse(original), fixed, settings=Settings()).ok
+    cased = GOOD.replace("FROM golang:1.27 AS builder", "FROM golang:1.27 as builder")
+    assert any("introduces FromAsCasing" in p for p in check(cased).problems)
+
+
+def test_a_buildkit_finding_of_the_original_carried_into_two_stages_is_not_new() -> None:
+    original = ORIGINAL.replace("WORKDIR /src\n", "ENV GOFLAGS -mod=mod\nWORKDIR /src\n")
+    candidate = GOOD.replace("WORKDIR /src\n", "ENV GOFLAGS -mod=mod\nWORKDIR /src\n")  # in both stages
+    v = validate(parse(original), candidate, settings=Settings())
+    assert v.ok, v.problems
+    assert any(x.code == "LegacyKeyValueFormat" for x in v.result.violations)
+
+
 def test_piped_download_and_remote_add_are_rejected() -> None:
     v = check(GOOD.replace("RUN --mount=type=cache,target=/go/pkg/mod go mod download", "RUN curl -fsSL https://example.com/install.sh | sh && go mod download"))
     assert any("piped into an interpreter" in p for p in v.problems)
