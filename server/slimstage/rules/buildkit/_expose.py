@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Iterator, Optional
 
 from ...analysis import Analysis
 from ...dockerfile.model import Instruction, Word
@@ -31,3 +31,15 @@ def split_port(raw: str) -> Optional[tuple[str, str, str, str]]:
 def expose_words(a: Analysis) -> list[tuple[Instruction, Word, Optional[str]]]:
     """Each word of each EXPOSE in a stage, with its value after expansion (None when unknown)."""
     return StageEnv.of(a).collected.exposes  # type: ignore[return-value]
+
+
+def expose_ports(a: Analysis) -> Iterator[tuple[Word, str, tuple[str, str, str, str], bool]]:
+    """Each port BuildKit reads from an EXPOSE: (its word, the raw text, ``split_port``'s
+    parts, whether the word is that text as written, so an edit of the word is safe)."""
+    for _ins, word, value in expose_words(a):
+        if value is None:
+            continue
+        for raw in value.split():
+            parts = split_port(raw)
+            if parts is not None:
+                yield word, raw, parts, word.text == value

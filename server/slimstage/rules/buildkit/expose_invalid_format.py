@@ -7,7 +7,7 @@ from typing import Iterator
 from ...analysis import Analysis
 from ..base import Edit, Fix, Violation
 from ._common import BuildKitCheck
-from ._expose import expose_words, split_port
+from ._expose import expose_ports
 
 
 class ExposeInvalidFormat(BuildKitCheck):
@@ -43,20 +43,13 @@ class ExposeInvalidFormat(BuildKitCheck):
     fixable = True
 
     def check(self, a: Analysis) -> Iterator[Violation]:
-        for ins, word, value in expose_words(a):
-            if value is None:
+        for word, raw, (ip, host, port, proto), literal in expose_ports(a):
+            if not ip and not host:
                 continue
-            for raw in value.split():
-                parts = split_port(raw)
-                if parts is None:
-                    continue
-                ip, host, port, proto = parts
-                if not ip and not host:
-                    continue
-                fix = None
-                if word.text == value and port:
-                    keep = port + (f"/{proto}" if proto else "")
-                    fix = Fix(f"Keep only '{keep}'", (Edit(word.range, keep),))
-                yield self.violation(
-                    word.range, f"EXPOSE instruction should not define an IP address or host-port mapping, found '{raw}'", fix=fix
-                )
+            fix = None
+            if literal and port:
+                keep = port + (f"/{proto}" if proto else "")
+                fix = Fix(f"Keep only '{keep}'", (Edit(word.range, keep),))
+            yield self.violation(
+                word.range, f"EXPOSE instruction should not define an IP address or host-port mapping, found '{raw}'", fix=fix
+            )

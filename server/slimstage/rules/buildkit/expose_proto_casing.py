@@ -7,7 +7,7 @@ from typing import Iterator
 from ...analysis import Analysis
 from ..base import Edit, Fix, Violation
 from ._common import BuildKitCheck
-from ._expose import expose_words, split_port
+from ._expose import expose_ports
 
 
 class ExposeProtoCasing(BuildKitCheck):
@@ -42,15 +42,11 @@ class ExposeProtoCasing(BuildKitCheck):
     fixable = True
 
     def check(self, a: Analysis) -> Iterator[Violation]:
-        for ins, word, value in expose_words(a):
-            if value is None:
+        for word, raw, parts, literal in expose_ports(a):
+            if parts[3] == parts[3].lower():
                 continue
-            for raw in value.split():
-                parts = split_port(raw)
-                if parts is None or parts[3] == parts[3].lower():
-                    continue
-                fix = None
-                if word.text == value and "/" in word.text:
-                    head, _, tail = word.text.rpartition("/")
-                    fix = Fix(f"Write '{head}/{tail.lower()}'", (Edit(word.range, f"{head}/{tail.lower()}"),))
-                yield self.violation(word.range, f"Defined protocol '{raw}' in EXPOSE instruction should be lowercase", fix=fix)
+            fix = None
+            if literal and "/" in word.text:
+                head, _, tail = word.text.rpartition("/")
+                fix = Fix(f"Write '{head}/{tail.lower()}'", (Edit(word.range, f"{head}/{tail.lower()}"),))
+            yield self.violation(word.range, f"Defined protocol '{raw}' in EXPOSE instruction should be lowercase", fix=fix)
