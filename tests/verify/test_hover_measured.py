@@ -112,8 +112,10 @@ async def test_present_image_hover_shows_the_measured_size_buildah_reports(clien
     # a project file naming docker is not obeyed: the engine comes from the user's config only
     (tmp_path / ".slimstage.toml").write_text('[verify]\nengine = "docker"\n')
     uri = (tmp_path / "Dockerfile").as_uri()
-    open_doc(client, uri, "FROM python:3.12-slim AS app\nRUN echo hi\n")
+    open_doc(client, uri, "FROM python:3.12-slim AS app\nRUN echo hi\n\nFROM app\nRUN true\n")
     text = await _hover_until_measured(client, uri)
+    stage_hover = await _hover(client, uri, line=3)  # a stage built on it: its base is measured too
+    assert "measured locally" in stage_hover and "built on `python:3.12-slim`" in stage_hover
     expected = _buildah_size("python:3.12-slim")
     assert f"**{expected / 1_000_000:,.0f} MB measured locally** (buildah image inspect" in text, text
     assert "table:" in text  # the estimate stays beside it, labelled
@@ -174,3 +176,53 @@ def test_reference_grammar() -> None:
     for bad in ("--rm", "-x", "", "a" * 600, "pythön", "a b", "${X}", "Upper/Case"):
         assert not valid_reference(bad), bad
     assert from_images("FROM --platform=$P python:3.12-slim AS b\nFROM b\nFROM --rm\nFROM ${X}\n") == ["python:3.12-slim"]
+
+
+@pytest.mark.engine
+@pytest.mark.asyncio
+async def test_setting_off_runs_nothing(client: LanguageClient, tmp_path: Path) -> None:
+    (tmp_path / ".slimstage.toml").write_text("local_image_sizes = false\n")
+    uri = (tmp_path / "Dockerfile").as_uri()
+    open_doc(client, uri, "FROM python:3.11-slim\n")
+    for _ in range(5):
+        assert "measured locally" not in await _hover(client, uri)
+        await asyncio.sleep(0.2)
+    assert not any("python:3.11-slim" in argv for argv in _calls())
+
+
+def test_cache_one_lookup_at_a_time_and_ttl() -> None:
+    import threading
+    import time
+
+    from slimstage.localimages import LocalImages, Measured
+
+    running, most, asked = [0], [0], []
+    lock = threading.Lock()
+
+    def inspect(ref: str):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+            asked.append(ref)
+        time.sleep(0.05)
+        with lock:
+            running[0] -= 1
+        return Measured(size=1_000_000, layers=1, engine="fake") if ref != "missing:1" else None
+
+    images = LocalImages(inspect, ttl=0.5)
+    refs = ["a:1", "b:1", "missing:1", "--rm"]
+    assert all(images.measured(r) is None for r in refs)  # never waits: unknown at first
+    for _ in range(200):
+        if images.measured("a:1") and images.measured("b:1") and len(asked) >= 3:
+            break
+        time.sleep(0.02)
+    assert images.measured("a:1").size == 1_000_000 and images.measured("missing:1") is None
+    assert most[0] == 1 and "--rm" not in asked and asked.count("a:1") == 1  # cached
+    time.sleep(0.6)  # past the TTL: the stale figure is still shown while it is looked up again
+    assert images.measured("a:1") is not None
+    for _ in range(200):
+        if asked.count("a:1") == 2:
+            break
+        time.sleep(0.02)
+    assert asked.count("a:1") == 2
+    images.stop()
