@@ -130,6 +130,9 @@ class Settings:
     inlay_hints: bool = False
     """Show base image sizes as inlay hints at the end of FROM lines."""
 
+    local_image_sizes: bool = True
+    """Hover of a FROM shows the size the local container engine measured (image inspect, in the background, 5 s at most) when the image is present on this machine; the engine is verify.engine from your own settings only, never a project's."""
+
     check_timeout_ms: int = 10000
     """Milliseconds the language server lets one check run; a longer check is abandoned and the file gets one diagnostic saying so (0: no limit)."""
 

@@ -110,6 +110,9 @@ async def test_convert_and_verify_the_node_example_with_progress(client: Languag
         assert phase in progress, progress
     assert "Measured " in result["message"] and "Built and ran with buildah" in result["message"]
     assert "measured on stand-in base images" in result["measured"]
+    # the measured figure replaces the estimate: message, explanation and result alike
+    assert result["estimate"] is None and "estimate" not in result["message"]
+    assert "## Size (estimate)" not in result["explanation"]
     assert any("## Verification" in m.message and "port 3000 answered" in m.message for m in client.log_messages)
     assert len(client.edits) == 1  # type: ignore[attr-defined]
     print(f"\nLSP node-service: {result['measured']}")

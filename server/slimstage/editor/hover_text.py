@@ -121,7 +121,8 @@ def _option_at(value: str, offset: int) -> str:
     return ""
 
 
-def hover_at(result: "LintResult", pos: Pos, markdown: bool = True) -> Optional[HoverText]:
+def hover_at(result: "LintResult", pos: Pos, markdown: bool = True, measured=None) -> Optional[HoverText]:
+    """``measured(image)``: a size measured locally for an image, or None (see ``stageinfo.render``)."""
     a = result.analysis
     doc = a.doc
     parts: list[str] = []
@@ -132,13 +133,13 @@ def hover_at(result: "LintResult", pos: Pos, markdown: bool = True) -> Optional[
         ins = None
     if occ is not None:
         rng = occ.range
-        parts.append(render(summary(a, occ.stage), markdown) if occ.kind == STAGE else _variable_text(a, occ, markdown))
+        parts.append(render(summary(a, occ.stage), markdown, measured=measured) if occ.kind == STAGE else _variable_text(a, occ, markdown))
     elif ins is not None:
         flag = _flag_text(ins, pos, markdown)
         if ins.keyword_range.contains(pos):
             rng = ins.keyword_range
             if ins.keyword == "FROM":
-                parts.append(render(summary(a, ins.stage_index), markdown))
+                parts.append(render(summary(a, ins.stage_index), markdown, measured=measured))
             parts.append(_ref(instruction_doc(ins.keyword), markdown) or "")
         elif ins.sub is not None and ins.sub.keyword_range.contains(pos):
             rng = ins.sub.keyword_range
@@ -148,7 +149,7 @@ def hover_at(result: "LintResult", pos: Pos, markdown: bool = True) -> Optional[
             rng = flag[1]
         elif ins.keyword == "FROM" and ins.stage_index >= 0:
             rng = ins.range
-            parts.append(render(summary(a, ins.stage_index), markdown))
+            parts.append(render(summary(a, ins.stage_index), markdown, measured=measured))
     for d in doc.directives:
         if d.range.contains(pos):
             parts.append(_ref(directive_doc(d.name), markdown) or "")

@@ -328,10 +328,23 @@ def size_line(fact: Optional[SizeFact], image: str, markdown: bool = True) -> st
     return f"{format_mb(fact)}, estimate for {f.code(reference(fact))}"
 
 
-def render(s: StageSummary, markdown: bool = True, final: bool = True) -> str:
+def measured_line(m, image: str, estimate: str, markdown: bool = True) -> str:
+    """``249 MB measured locally (buildah image inspect, 3 layers, created …) · table: ~…``."""
+    f = _Fmt(markdown)
+    mb = m.size / 1_000_000
+    figure = f"{mb:,.1f} MB" if mb < 10 else f"{mb:,.0f} MB"
+    detail = f"{m.engine} image inspect, {m.layers} layer{'s' if m.layers != 1 else ''}"
+    if m.created:
+        detail += f", created {m.created.replace('T', ' ')}"
+    return f"{f.bold(figure + ' measured locally')} ({detail}) · table: {estimate}"
+
+
+def render(s: StageSummary, markdown: bool = True, final: bool = True, measured=None) -> str:
     """The hover / explain text for one stage: short enough to read at a glance.
 
     ``final`` adds the estimate of the final image (``explain`` prints it once, on top).
+    ``measured(image)``: the size the local engine measured for an image present on this
+    machine (``localimages``), or None; a measured figure is shown before the table estimate.
     """
     f = _Fmt(markdown)
     name = f.code(s.name) if s.name else str(s.index)
@@ -348,7 +361,11 @@ def render(s: StageSummary, markdown: bool = True, final: bool = True) -> str:
         base += f" (built on {f.code(s.root_image)})"
     elif s.root_image != s.base:
         base += f" ({f.code(s.root_image)} with the default build arguments)"
-    lines.append(f"{bullet}{f.bold('Base')}: {base} · {size_line(s.base_size, s.root_image, markdown)}")
+    base_size = size_line(s.base_size, s.root_image, markdown)
+    m = measured(s.root_image) if measured is not None and s.root_image and "$" not in s.root_image else None
+    if m is not None:
+        base_size = measured_line(m, s.root_image, base_size, markdown)
+    lines.append(f"{bullet}{f.bold('Base')}: {base} · {base_size}")
     if s.alternatives:
         alts = ", ".join(f"{f.code(reference(a))} {format_mb(a)}" for a in s.alternatives)
         eco = f" for {s.ecosystem}" if s.ecosystem else ""
@@ -361,7 +378,10 @@ def render(s: StageSummary, markdown: bool = True, final: bool = True) -> str:
     lines.append(f"{bullet}{f.bold('Ships')}: {shipping(s, markdown)}")
     if final and s.final_image:
         final_line = size_line(s.final_size, s.final_image, markdown)
-        if s.final_size is not None:
+        fm = measured(s.final_image) if measured is not None and "$" not in s.final_image else None
+        if fm is not None:
+            final_line = measured_line(fm, s.final_image, final_line, markdown)
+        if s.final_size is not None or fm is not None:
             final_line += " (its base image; copied files not counted)"
         lines.append(f"{bullet}{f.bold('Final image')}: {final_line}")
     return "\n".join(lines)

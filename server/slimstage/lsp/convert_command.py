@@ -360,7 +360,8 @@ async def run_conversion(ls: "SlimstageServer", target: Target) -> dict[str, Any
         "engine": outcome.engine,
         "message": message,
         "explanation": full,
-        "estimate": outcome.estimate.sentence() if outcome.estimate else None,
+        # a measured figure replaces the estimate (as in the message and the explanation)
+        "estimate": outcome.estimate.sentence() if outcome.estimate and not (report is not None and report.measured()) else None,
         "warnings": list(outcome.warnings),
         "dockerignore": (
             {"path": outcome.dockerignore.path, "added": outcome.dockerignore.added, "created": outcome.dockerignore.create, "applied": ignore_included}

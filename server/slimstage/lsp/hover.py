@@ -23,7 +23,7 @@ def register(server: "SlimstageServer") -> None:
         if result is None:
             return None
         markdown = hover_markdown(ls)
-        found = hover_at(result, from_position(params.position), markdown)
+        found = hover_at(result, from_position(params.position), markdown, measured=ls.measured_sizes(params.text_document.uri))
         if found is None:
             return None
         return types.Hover(contents=markup(found.text, markdown), range=to_range(found.range) if found.range else None)

@@ -105,11 +105,15 @@ def register(server: "SlimstageServer") -> None:
     def did_open(ls: "SlimstageServer", params: types.DidOpenTextDocumentParams) -> None:
         """Check a document as soon as it opens."""
         ls.diagnostics.schedule(params.text_document.uri, immediate=True)
+        ls.prefetch_images(params.text_document.uri, params.text_document.text)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: "SlimstageServer", params: types.DidChangeTextDocumentParams) -> None:
         """Re-check after the debounce delay, from the text current at that time."""
         ls.diagnostics.schedule(params.text_document.uri)
+        doc = ls.open_document(params.text_document.uri)
+        if doc is not None:
+            ls.prefetch_images(params.text_document.uri, doc.source)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: "SlimstageServer", params: types.DidSaveTextDocumentParams) -> None:

@@ -58,6 +58,34 @@ class SlimstageServer(LanguageServer):
             return None
         return self.diagnostics.result_for(uri, doc.source, doc.version)
 
+    # -- locally measured image sizes ------------------------------------------------------
+    def measured_sizes(self, uri: str):
+        """``measured(image)`` for hover (a cache lookup, never a subprocess here), or None when
+        the ``local_image_sizes`` setting is off or no engine is on PATH. The engine is
+        ``verify.engine`` of the user's own config file (or auto), never a project's setting."""
+        if not self.state.settings_for(uri).local_image_sizes:
+            return None
+        wanted = self.state.user_base().verify.engine
+        images = getattr(self, "_local_images", None)
+        if images is None or images[0] != wanted:
+            from ..localimages import LocalImages, engine_inspector
+
+            if images is not None:
+                images[1].stop()
+            images = (wanted, LocalImages(engine_inspector(wanted)))
+            self._local_images = images
+        return images[1].measured
+
+    def prefetch_images(self, uri: str, text: str) -> None:
+        """Start looking up the images of the FROM lines (hover then has the measured figure)."""
+        measured = self.measured_sizes(uri)
+        if measured is None:
+            return
+        from ..localimages import from_images
+
+        for ref in from_images(text):
+            measured(ref)
+
     # -- errors ---------------------------------------------------------------------------
     def report_server_error(self, error: Exception, source) -> None:
         """Log unexpected errors instead of popping a message for every bad notification.
