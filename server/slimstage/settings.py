@@ -83,11 +83,11 @@ class FormatSettings:
 class VerifySettings:
     """Build-and-run verification of conversions with a container engine."""
 
-    enabled: bool = False
-    """Build and run the original and the rewrite before a conversion is applied (the CLI's --verify)."""
+    enabled: bool = field(default=False, metadata={"user_only": True})
+    """Build and run the original and the rewrite before a conversion is applied (the CLI's --verify). User settings only: ignored in project files (building runs the project's own commands)."""
 
-    engine: str = "auto"
-    """Container engine for verification: auto (docker, then podman, then buildah, the first on PATH that answers), docker, podman or buildah."""
+    engine: str = field(default="auto", metadata={"user_only": True})
+    """Container engine for verification: auto (docker, then podman, then buildah, the first on PATH that answers), docker, podman or buildah. User settings only: ignored in project files."""
 
     build_timeout: float = 600.0
     """Seconds one image build may take before it is stopped."""
@@ -163,7 +163,7 @@ def _user_only_keys() -> frozenset[str]:
         for f in dataclasses.fields(cls):
             if f.metadata.get("user_only"):
                 out.add(prefix + f.name)
-            if isinstance(f.type, str) and f.type in ("RuleSettings", "ClaudeSettings"):
+            if isinstance(f.type, str) and f.type in ("RuleSettings", "ClaudeSettings", "VerifySettings"):
                 walk(globals()[f.type], prefix + f.name + ".")
 
     walk(Settings, "")
@@ -258,7 +258,7 @@ def _merge(base: Any, overrides: Mapping[str, Any], problems: list[SettingsProbl
         if value is None:
             continue
         if project and prefix + name in USER_ONLY:
-            problems.append(SettingsProblem(prefix + name, ignored_in_project(project), "; your own setting (or the default) is used"))
+            problems.append(SettingsProblem(prefix + name, ignored_in_project(project, prefix + name), "; your own setting (or the default) is used"))
             continue
         if project and dataclasses.is_dataclass(getattr(base, name)) and isinstance(value, Mapping):
             changes[name] = _merge(getattr(base, name), value, problems, prefix + name + ".", project)
@@ -272,11 +272,15 @@ def _merge(base: Any, overrides: Mapping[str, Any], problems: list[SettingsProbl
     return dataclasses.replace(base, **changes) if changes else base
 
 
-def ignored_in_project(source: str) -> str:
+def ignored_in_project(source: str, key: str = "") -> str:
+    what = (
+        "whether a conversion builds and runs the project's own commands, and with which engine, are"
+        if key.startswith("verify.")
+        else "where the Claude API key is sent and which variable holds it are"
+    )
     return (
-        f"set in the project file {source} and ignored: where the Claude API key is sent and which "
-        f"variable holds it are taken only from your own settings ({user_config_hint()}, editor user "
-        "settings, --set, the environment), never from files in a project"
+        f"set in the project file {source} and ignored: {what} taken only from your own settings "
+        f"({user_config_hint()}, editor user settings, --set, the environment), never from files in a project"
     )
 
 

@@ -121,6 +121,30 @@ def test_cli_project_file_cannot_redirect_the_key(good: FakeAnthropic, evil: Fak
     assert AWS_SECRET not in err and evil.url not in err
 
 
+def test_a_project_file_cannot_turn_on_building_and_running_its_code(tmp_path: Path) -> None:
+    # Verification builds the project's Dockerfile and starts it: running the project's own
+    # commands is the user's decision, never the cloned repository's.
+    folder = tmp_path / "cloned"
+    folder.mkdir()
+    (folder / "Dockerfile").write_text('FROM node:22\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .\nRUN npm run build\nCMD ["node", "dist/server.js"]\n')
+    (folder / "package.json").write_text('{"name": "x", "scripts": {"build": "tsc"}, "devDependencies": {"typescript": "5.6.3"}}\n')
+    (folder / "package-lock.json").write_text("{}\n")
+    (folder / ".slimstage.toml").write_text('[verify]\nenabled = true\nengine = "docker"\n')
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    marker = tmp_path / "engine-ran"
+    for name in ("docker", "podman", "buildah"):
+        tool = bin_dir / name
+        tool.write_text(f"#!/bin/sh\necho {name} \"$@\" >> {marker}\nexit 1\n")
+        tool.chmod(0o755)
+    env = user_env(tmp_path, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+    proc = slimstage("convert", str(folder / "Dockerfile"), "--engine", "offline", env=env)
+    err = proc.stderr.decode()
+    assert not marker.exists(), marker.read_text()  # before: the project's verify.enabled started an engine
+    assert "verify.enabled" in err and "verify.engine" in err and "ignored" in err and "builds and runs" in err, err
+    assert proc.returncode == 0, err
+
+
 def test_cli_user_config_file_may_route_the_key(good: FakeAnthropic, tmp_path: Path) -> None:
     env = user_env(tmp_path, GATEWAY_KEY=API_KEY)
     del env["ANTHROPIC_API_KEY"]
