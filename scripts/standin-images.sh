@@ -17,7 +17,7 @@ LABEL=io.slimstage.standin
 # name | tags (space separated)
 IMAGES=(
   "base|debian:bookworm debian:bookworm-slim debian:12 debian:12-slim"
-  "node|node:22 node:22-bookworm node:22-slim node:22-bookworm-slim node:20 node:lts"
+  "node|node:22 node:22-bookworm node:22-slim node:22-bookworm-slim node:20 node:20-bookworm node:20-slim node:lts"
   "distroless-node|gcr.io/distroless/nodejs22-debian12 gcr.io/distroless/nodejs20-debian12"
   "distroless-node-nonroot|gcr.io/distroless/nodejs22-debian12:nonroot gcr.io/distroless/nodejs20-debian12:nonroot"
   "python-slim|python:3.12-slim python:3.12-slim-bookworm python:3.11-slim python:3-slim"
