@@ -1,9 +1,9 @@
 """Real single-stage applications written by others, built and run before and after conversion.
 
 Each app under tests/fixtures/apps/ is a public project's build context as its author wrote it
-(ORIGIN.md beside it names the repository, commit, license and what was changed). The test builds
-and runs the original through the real CLI, converts it with the offline planner with
-``--verify --write``, and asserts that the rewrite built, ran, answered at least what the
+(ORIGIN.md beside it names the repository, commit, license and what was changed). The test converts it
+through the real CLI with the offline planner and ``--verify --write`` (which builds and runs
+the original first; it must work), and asserts that the rewrite built, ran, answered at least what the
 original answered and was written. Sizes are printed (``-s``); they are measured on stand-in
 base images (see docs/convert.md), not on the published ones.
 """
@@ -27,6 +27,7 @@ APPS = ROOT / "tests" / "fixtures" / "apps"
 # app folder -> what the original's verification answers (the rewrite must answer it too)
 REAL_APPS = {
     "fcc-timestamp": "port 3000 answered",
+    "tarot-deck-service": "",  # EXPOSEs nothing: staying up is what it does
 }
 
 
@@ -46,17 +47,15 @@ def test_every_app_folder_is_listed_with_its_origin() -> None:
 def test_a_real_app_converts_builds_and_runs_as_before(name: str, engine: str, tmp_path: Path, cli_env: dict) -> None:
     app = tmp_path / name
     shutil.copytree(APPS / name, app, ignore=shutil.ignore_patterns("ORIGIN.md"))
-    answered = REAL_APPS[name]
-    original = _slimstage("verify", str(app / "Dockerfile"), "--verify-engine", engine, env=cli_env)
-    assert original.returncode == 0, original.stderr
-    assert answered in original.stderr
+    answered = f", {REAL_APPS[name]}" if REAL_APPS[name] else ""
     before = (app / "Dockerfile").read_text()
     started = time.monotonic()
     done = _slimstage("convert", str(app / "Dockerfile"), "--engine", "offline", "--verify", "--verify-engine", engine, "--write", env=cli_env)
     seconds = time.monotonic() - started
     assert done.returncode == 0, done.stderr
-    assert f"- original: built, stayed up, {answered}" in done.stderr
-    assert f"- rewrite: built, stayed up, {answered}" in done.stderr
+    # convert --verify builds and runs the original first: it must work as its author wrote it
+    assert f"- original: built, stayed up{answered}" in done.stderr
+    assert f"- rewrite: built, stayed up{answered}" in done.stderr
     after = (app / "Dockerfile").read_text()
     assert after != before and "AS runtime" in after
     measured = next(line for line in done.stderr.splitlines() if line.startswith("Measured "))
