@@ -17,7 +17,8 @@ LABEL=io.slimstage.standin
 # name | tags (space separated)
 IMAGES=(
   "base|debian:bookworm debian:bookworm-slim debian:12 debian:12-slim"
-  "node|node:22 node:22-bookworm node:22-slim node:22-bookworm-slim node:20 node:lts"
+  "node|node:22 node:22-bookworm node:22-slim node:22-bookworm-slim node:20 node:20-bookworm node:20-slim node:lts node:latest"
+  "node-slim|node:slim"
   "distroless-node|gcr.io/distroless/nodejs22-debian12 gcr.io/distroless/nodejs20-debian12"
   "distroless-node-nonroot|gcr.io/distroless/nodejs22-debian12:nonroot gcr.io/distroless/nodejs20-debian12:nonroot"
   "python-slim|python:3.12-slim python:3.12-slim-bookworm python:3.11-slim python:3-slim"
@@ -92,6 +93,12 @@ FROM slimstage-standin/base
 RUN $APT nodejs npm >/dev/null && $CLEAN
 ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
 CMD [\"node\"]"
+
+# node:slim as the published image has it: the Node stand-in plus the `node` user (uid 1000)
+# that rewrites of `FROM node` images switch to (tests/fixtures/apps/tarot-deck-service).
+bud node-slim "
+FROM slimstage-standin/node
+RUN groupadd --gid 1000 node && useradd --uid 1000 --gid node --create-home --shell /bin/bash node"
 
 bud distroless-node "
 FROM slimstage-standin/base
