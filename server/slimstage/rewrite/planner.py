@@ -112,8 +112,35 @@ def _apt_python(facts) -> str:
     uses_pip = any(c.words and c.words[0].rsplit("/", 1)[-1] in ("pip", "pip3") for c in facts.commands)
     if not pkgs or not (uses_pip or facts.program().startswith("python")):
         return ""
+    missing = _missing_on_current_ubuntu(facts.base_ref, pkgs)
+    if missing:
+        return (
+            f"the original does not build today: {missing}; the planner converts a file whose build works "
+            "(start FROM python:<version>, or name an Ubuntu release that packages it)"
+        )
     return (
         f"Python is installed with the distribution's packages on {facts.base} ({', '.join(pkgs)}): the planner does not swap "
         "that interpreter for a python image (its version and the modules apt provides would change); start FROM "
         "python:<version> to convert"
     )
+
+
+# Ubuntu releases from 20.04 on (what ``ubuntu``/``ubuntu:latest`` has meant since April 2022 at the
+# latest): Python 2's pip (``python-pip``) was dropped in 20.04, and 22.04 and later package no
+# Python 3 older than 3.10.
+_CURRENT_UBUNTU = frozenset(("", "latest", "rolling", "devel", "jammy", "noble", "22.04", "24.04", "26.04"))
+
+
+def _missing_on_current_ubuntu(ref, pkgs: list[str]) -> str:
+    """Which of the apt ``pkgs`` a current Ubuntu tag has no package for, in words ("" when all exist)."""
+    if ref.registry or ref.repository != "ubuntu" or ref.digest or ref.tag not in _CURRENT_UBUNTU:
+        return ""
+    tag = ref.tag or "latest"
+    for p in pkgs:
+        name = p.split("=", 1)[0]
+        if name == "python-pip":
+            return f"`{name}` (Python 2) has no package on ubuntu:{tag} (dropped in Ubuntu 20.04)"
+        m = re.fullmatch(r"python3\.(\d+)(-\w+)?", name)
+        if m and int(m.group(1)) < 10:
+            return f"`{name}` has no package on ubuntu:{tag} (Ubuntu 22.04 and later package Python 3.10 or newer)"
+    return ""
