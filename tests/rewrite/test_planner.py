@@ -54,6 +54,10 @@ def converted(text: str, project: ProjectFiles = NODE_PROJECT, **settings) -> Pr
         ("FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN echo on > /etc/flag\nCMD [\"node\", \"a.js\"]\n", "echo on > /etc/flag"),
         ("FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm i -g pm2 && npm ci\nCMD [\"pm2-runtime\", \"a.js\"]\n", "pm2-runtime"),
         ("FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"a.js\"]\nFROM", "syntax"),
+        # blackestwhite/autocker (bench/convert-corpus): every RUN quotes its whole command.
+        ("FROM golang\nRUN \"mkdir app\"\nADD . /app\nWORKDIR /app\nRUN \"go build main.go\"\nCMD [\"./main\"]\n", "looks for one program named `mkdir app`"),
+        # ragesh-pakkath/goservice (bench/convert-corpus): a CMD that is not valid JSON.
+        ("FROM golang\nRUN mkdir /app\nADD . /app\nWORKDIR /app\nRUN go build -o first .\nCMD [\"\"/app/first\"\"]\n", "is not valid JSON, so it runs through /bin/sh"),
         # polnio/proxy-tcp-udp (bench/convert-corpus): compiled, then started with `mix run`.
         ("FROM elixir:1.15.0\nWORKDIR /app\nENV MIX_ENV=prod\nCOPY . .\nRUN mix deps.get --only prod\nRUN mix compile\nCMD mix run --no-halt\n", "would still ship the whole workspace"),
         # irvin-s/docker_repair (bench/convert-corpus): `mix run` with no `mix compile` in the image.

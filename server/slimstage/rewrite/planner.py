@@ -9,7 +9,9 @@ determine. Like any candidate, the proposal is applied only after ``validate``.
 
 from __future__ import annotations
 
+import json
 import re
+import shlex
 from typing import Union
 
 from ..analysis import Analysis
@@ -49,6 +51,9 @@ def propose(
     facts = extract(Analysis(doc, settings, context))
     if "$" in facts.base:
         return Declined((f"the base image ({facts.base}) comes from a build argument; the planner needs to know it",), ENGINE)
+    broken = _broken_original(facts)
+    if broken:
+        return Declined((broken,), ENGINE)
     recipe = recipes().get(facts.ecosystem)
     if recipe is None:
         apt_python = _apt_python(facts)
@@ -143,4 +148,50 @@ def _missing_on_current_ubuntu(ref, pkgs: list[str]) -> str:
         m = re.fullmatch(r"python3\.(\d+)(-\w+)?", name)
         if m and int(m.group(1)) < 10:
             return f"`{name}` has no package on ubuntu:{tag} (Ubuntu 22.04 and later package Python 3.10 or newer)"
+    return ""
+
+
+def _shell_words(text: str) -> list[str]:
+    try:
+        return shlex.split(text, comments=False)
+    except ValueError:
+        return []
+
+
+def _broken_original(facts) -> str:
+    """Why the original cannot build or start, for two mistakes seen in real files ("" when neither).
+
+    A shell-form RUN whose whole command is quoted (``RUN "go build main.go"``): the shell looks
+    for one program named with the spaces. A CMD or ENTRYPOINT written as a JSON array that is
+    not valid JSON (``CMD [""/app/first""]``): Docker runs it through /bin/sh as written, and
+    the shell's first word is the bracketed text, which names no program.
+    """
+    for ins in facts.doc.stages[0].instructions[1:]:
+        if ins.keyword not in ("RUN", "CMD", "ENTRYPOINT"):
+            continue
+        rest = facts.text_of(ins).split(None, 1)[1:] or [""]
+        body = rest[0].strip()
+        while ins.keyword == "RUN" and body.startswith("--"):
+            body = body.split(None, 1)[1] if " " in body else ""
+        if "$" in body or "\\\n" in body or "<<" in body:
+            continue
+        if ins.keyword == "RUN" and body.startswith('"'):
+            words = _shell_words(body)
+            if words and " " in words[0]:
+                return (
+                    f"the original does not build: `{body}` quotes the whole command, so the shell looks for one program "
+                    f"named `{words[0]}`; write it unquoted (`RUN {words[0]}`) and the planner can convert it"
+                )
+        if ins.keyword in ("CMD", "ENTRYPOINT") and body.startswith("["):
+            try:
+                json.loads(body)
+                continue
+            except ValueError:
+                pass
+            words = _shell_words(body)
+            if words and words[0].startswith("[") and words[0].endswith("]"):
+                return (
+                    f"the original does not start: `{ins.keyword} {body}` is not valid JSON, so it runs through /bin/sh, "
+                    f"whose first word `{words[0]}` names no program; write a JSON array of strings and the planner can convert it"
+                )
     return ""
