@@ -42,7 +42,11 @@ def converted(text: str, project: ProjectFiles = NODE_PROJECT, **settings) -> Pr
         ("FROM node:22 AS a\nFROM a AS b\nCMD [\"node\"]\n", "already a multi-stage build"),
         ("FROM ubuntu:24.04\nRUN ./configure && make\n", "application build found"),
         # asimonov05/mus_tgbot (bench/convert-corpus): Python from apt on ubuntu.
-        ("FROM ubuntu:latest\nRUN apt-get install -y build-essential python3.8 python3-pip python3-dev\nRUN pip3 install flask\nCOPY . .\nCMD [\"python3\", \"app.py\"]\n", "installed with the distribution's packages on ubuntu:latest"),
+        ("FROM ubuntu:latest\nRUN apt-get install -y build-essential python3.8 python3-pip python3-dev\nRUN pip3 install flask\nCOPY . .\nCMD [\"python3\", \"app.py\"]\n", "`python3.8` has no package on ubuntu:latest"),
+        # drpaso/myapp (bench/convert-corpus): Python 2's pip on today's ubuntu, a build that no longer works.
+        ("FROM ubuntu\n\nRUN apt-get update -y\n\nRUN apt-get install -y python-pip python-dev build-essential\n\nWORKDIR /app\n\nCOPY . /app\n\nRUN pip install flask\n\nENTRYPOINT [ \"python\" ]\n\nCMD [ \"app.py\" ]\n", "`python-pip` (Python 2) has no package on ubuntu:latest"),
+        # the same file on a release that packages Python 2's pip keeps the general reason
+        ("FROM ubuntu:18.04\nRUN apt-get install -y python-pip python-dev build-essential\nWORKDIR /app\nCOPY . /app\nRUN pip install flask\nCMD [\"python\", \"app.py\"]\n", "installed with the distribution's packages on ubuntu:18.04"),
         ("ARG BASE=node:22\nFROM $BASE\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"a.js\"]\n", "build argument"),
         ("FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN curl -fsSL https://x.sh | sh\nCMD [\"node\", \"a.js\"]\n", "cannot tell whether"),
         ("FROM golang:1.27\nWORKDIR /src\nCOPY . .\nRUN go build .\nCMD [\"app\"]\n", "no -o"),
@@ -50,6 +54,14 @@ def converted(text: str, project: ProjectFiles = NODE_PROJECT, **settings) -> Pr
         ("FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN echo on > /etc/flag\nCMD [\"node\", \"a.js\"]\n", "echo on > /etc/flag"),
         ("FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm i -g pm2 && npm ci\nCMD [\"pm2-runtime\", \"a.js\"]\n", "pm2-runtime"),
         ("FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"a.js\"]\nFROM", "syntax"),
+        # blackestwhite/autocker (bench/convert-corpus): every RUN quotes its whole command.
+        ("FROM golang\nRUN \"mkdir app\"\nADD . /app\nWORKDIR /app\nRUN \"go build main.go\"\nCMD [\"./main\"]\n", "looks for one program named `mkdir app`"),
+        # ragesh-pakkath/goservice (bench/convert-corpus): a CMD that is not valid JSON.
+        ("FROM golang\nRUN mkdir /app\nADD . /app\nWORKDIR /app\nRUN go build -o first .\nCMD [\"\"/app/first\"\"]\n", "is not valid JSON, so it runs through /bin/sh"),
+        # polnio/proxy-tcp-udp (bench/convert-corpus): compiled, then started with `mix run`.
+        ("FROM elixir:1.15.0\nWORKDIR /app\nENV MIX_ENV=prod\nCOPY . .\nRUN mix deps.get --only prod\nRUN mix compile\nCMD mix run --no-halt\n", "would still ship the whole workspace"),
+        # irvin-s/docker_repair (bench/convert-corpus): `mix run` with no `mix compile` in the image.
+        ("FROM elixir\n\nCOPY . .\n\nRUN mix local.hex --force\nRUN mix deps.get\n\nCMD mix run --no-halt\n", "never runs `mix compile`"),
     ],
 )
 def test_declines_with_a_reason(text: str, why: str) -> None:

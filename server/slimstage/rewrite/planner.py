@@ -9,7 +9,9 @@ determine. Like any candidate, the proposal is applied only after ``validate``.
 
 from __future__ import annotations
 
+import json
 import re
+import shlex
 from typing import Union
 
 from ..analysis import Analysis
@@ -49,6 +51,9 @@ def propose(
     facts = extract(Analysis(doc, settings, context))
     if "$" in facts.base:
         return Declined((f"the base image ({facts.base}) comes from a build argument; the planner needs to know it",), ENGINE)
+    broken = _broken_original(facts)
+    if broken:
+        return Declined((broken,), ENGINE)
     recipe = recipes().get(facts.ecosystem)
     if recipe is None:
         apt_python = _apt_python(facts)
@@ -112,8 +117,81 @@ def _apt_python(facts) -> str:
     uses_pip = any(c.words and c.words[0].rsplit("/", 1)[-1] in ("pip", "pip3") for c in facts.commands)
     if not pkgs or not (uses_pip or facts.program().startswith("python")):
         return ""
+    missing = _missing_on_current_ubuntu(facts.base_ref, pkgs)
+    if missing:
+        return (
+            f"the original does not build today: {missing}; the planner converts a file whose build works "
+            "(start FROM python:<version>, or name an Ubuntu release that packages it)"
+        )
     return (
         f"Python is installed with the distribution's packages on {facts.base} ({', '.join(pkgs)}): the planner does not swap "
         "that interpreter for a python image (its version and the modules apt provides would change); start FROM "
         "python:<version> to convert"
     )
+
+
+# Ubuntu releases from 20.04 on (what ``ubuntu``/``ubuntu:latest`` has meant since April 2022 at the
+# latest): Python 2's pip (``python-pip``) was dropped in 20.04, and 22.04 and later package no
+# Python 3 older than 3.10.
+_CURRENT_UBUNTU = frozenset(("", "latest", "rolling", "devel", "jammy", "noble", "22.04", "24.04", "26.04"))
+
+
+def _missing_on_current_ubuntu(ref, pkgs: list[str]) -> str:
+    """Which of the apt ``pkgs`` a current Ubuntu tag has no package for, in words ("" when all exist)."""
+    if ref.registry or ref.repository != "ubuntu" or ref.digest or ref.tag not in _CURRENT_UBUNTU:
+        return ""
+    tag = ref.tag or "latest"
+    for p in pkgs:
+        name = p.split("=", 1)[0]
+        if name == "python-pip":
+            return f"`{name}` (Python 2) has no package on ubuntu:{tag} (dropped in Ubuntu 20.04)"
+        m = re.fullmatch(r"python3\.(\d+)(-\w+)?", name)
+        if m and int(m.group(1)) < 10:
+            return f"`{name}` has no package on ubuntu:{tag} (Ubuntu 22.04 and later package Python 3.10 or newer)"
+    return ""
+
+
+def _shell_words(text: str) -> list[str]:
+    try:
+        return shlex.split(text, comments=False)
+    except ValueError:
+        return []
+
+
+def _broken_original(facts) -> str:
+    """Why the original cannot build or start, for two mistakes seen in real files ("" when neither).
+
+    A shell-form RUN whose whole command is quoted (``RUN "go build main.go"``): the shell looks
+    for one program named with the spaces. A CMD or ENTRYPOINT written as a JSON array that is
+    not valid JSON (``CMD [""/app/first""]``): Docker runs it through /bin/sh as written, and
+    the shell's first word is the bracketed text, which names no program.
+    """
+    for ins in facts.doc.stages[0].instructions[1:]:
+        if ins.keyword not in ("RUN", "CMD", "ENTRYPOINT"):
+            continue
+        rest = facts.text_of(ins).split(None, 1)[1:] or [""]
+        body = rest[0].strip()
+        while ins.keyword == "RUN" and body.startswith("--"):
+            body = body.split(None, 1)[1] if " " in body else ""
+        if "$" in body or "\\\n" in body or "<<" in body:
+            continue
+        if ins.keyword == "RUN" and body.startswith('"'):
+            words = _shell_words(body)
+            if words and " " in words[0]:
+                return (
+                    f"the original does not build: `{body}` quotes the whole command, so the shell looks for one program "
+                    f"named `{words[0]}`; write it unquoted (`RUN {words[0]}`) and the planner can convert it"
+                )
+        if ins.keyword in ("CMD", "ENTRYPOINT") and body.startswith("["):
+            try:
+                json.loads(body)
+                continue
+            except ValueError:
+                pass
+            words = _shell_words(body)
+            if words and words[0].startswith("[") and words[0].endswith("]"):
+                return (
+                    f"the original does not start: `{ins.keyword} {body}` is not valid JSON, so it runs through /bin/sh, "
+                    f"whose first word `{words[0]}` names no program; write a JSON array of strings and the planner can convert it"
+                )
+    return ""

@@ -24,6 +24,18 @@ def plan_elixir(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
     if not argv:
         raise Decline("the image sets no CMD or ENTRYPOINT: cannot tell what it runs")
     words = argv[2].split() if len(argv) == 3 and argv[1] == "-c" else list(argv)
+    if tuple(words[:2]) == ("mix", "run"):
+        started = " ".join(words[:3])
+        if not any(tuple(c.words[:2]) == ("mix", "compile") for c in f.commands if c.words):
+            raise Decline(
+                f"the container starts with `{started}` and the image never runs `mix compile`: the code is compiled at start, "
+                "with the build tools; build a release (`MIX_ENV=prod mix release`) and start its bin/<app> script, and the planner can split it"
+            )
+        raise Decline(
+            f"the container starts with `{started}`, which reads the sources, deps and _build at run time (Mix recompiles what is "
+            "missing or changed): a smaller runtime stage would still ship the whole workspace; build a release "
+            "(`MIX_ENV=prod mix release`) and start its bin/<app> script, and the planner can split it"
+        )
     if words and words[0].rsplit("/", 1)[-1] in ("mix", "iex", "elixir"):
         raise Decline(
             f"the container starts with `{' '.join(words[:3])}`, which needs Mix and the sources at run time; "
