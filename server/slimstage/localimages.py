@@ -12,7 +12,9 @@ the user's own settings only.
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 import threading
 import time
 from collections import OrderedDict
@@ -167,6 +169,16 @@ class LocalImages:
             self._thread.start()
 
     def _work(self) -> None:
+        if sys.platform.startswith("linux"):
+            # Linux gives each thread its own nice value, and a child inherits its thread's:
+            # the lookups and the engine processes they start yield the CPU to checks.
+            # Measured (60 edits at 500 lines, right after open, while lookups ran): edit
+            # p95 8.5-9.0 ms without lookups, 10.6-11.9 ms with them at normal priority,
+            # 10.2 ms at nice 10. Elsewhere nice() would slow the whole server: left alone.
+            try:
+                os.nice(10)
+            except OSError:
+                pass
         while not self._stopped:
             with self._lock:
                 ref = next(iter(self._queue), None)
