@@ -76,6 +76,7 @@ class Job:
                         _raise_in(threading.get_ident(), None)
                 if self.timer is not None:
                     self.timer.cancel()
+                    self.timer = None  # job -> timer -> job.abandon -> job: a cycle that kept the findings
         except CheckAbandoned:
             value = Abandoned(self.budget)
         except BaseException as exc:  # noqa: BLE001 - handed to whoever waits
@@ -122,13 +123,16 @@ class Checker:
                 return job.future
             job = Job(key, work, budget)
             self._jobs[name] = job
-        job.future.add_done_callback(lambda _f, name=name, job=job: self._forget(name, job))
+        # The callback names the future, not the job: no job -> future -> callback -> job cycle
+        # that would keep a finished check's findings alive until a full garbage collection.
+        job.future.add_done_callback(lambda future, name=name: self._forget(name, future))
         self._queue.put(job)
         return job.future
 
-    def _forget(self, name: object, job: Job) -> None:
+    def _forget(self, name: object, future: Future) -> None:
         with self._lock:
-            if self._jobs.get(name) is job:
+            job = self._jobs.get(name)
+            if job is not None and job.future is future:
                 del self._jobs[name]
 
 
