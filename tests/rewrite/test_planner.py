@@ -58,8 +58,11 @@ def converted(text: str, project: ProjectFiles = NODE_PROJECT, **settings) -> Pr
         ("FROM golang\nRUN \"mkdir app\"\nADD . /app\nWORKDIR /app\nRUN \"go build main.go\"\nCMD [\"./main\"]\n", "looks for one program named `mkdir app`"),
         # ragesh-pakkath/goservice (bench/convert-corpus): a CMD that is not valid JSON.
         ("FROM golang\nRUN mkdir /app\nADD . /app\nWORKDIR /app\nRUN go build -o first .\nCMD [\"\"/app/first\"\"]\n", "is not valid JSON, so it runs through /bin/sh"),
-        # polnio/proxy-tcp-udp (bench/convert-corpus): compiled, then started with `mix run`.
-        ("FROM elixir:1.15.0\nWORKDIR /app\nENV MIX_ENV=prod\nCOPY . .\nRUN mix deps.get --only prod\nRUN mix compile\nCMD mix run --no-halt\n", "would still ship the whole workspace"),
+        # `mix run` on an Alpine or slim elixir image: there is nothing smaller to run it on.
+        ("FROM elixir:1.15-alpine\nWORKDIR /app\nCOPY . .\nRUN mix deps.get\nRUN mix compile\nCMD mix run --no-halt\n", "already a slim or Alpine image"),
+        ("FROM elixir:1.15-slim\nWORKDIR /app\nCOPY . .\nRUN mix deps.get\nRUN mix compile\nCMD mix run --no-halt\n", "already a slim or Alpine image"),
+        # a non-root user whose Mix home is not named
+        ("FROM elixir:1.15\nWORKDIR /app\nCOPY . .\nRUN mix deps.get && mix compile\nUSER app\nCMD mix run --no-halt\n", "Mix home"),
         # irvin-s/docker_repair (bench/convert-corpus): `mix run` with no `mix compile` in the image.
         ("FROM elixir\n\nCOPY . .\n\nRUN mix local.hex --force\nRUN mix deps.get\n\nCMD mix run --no-halt\n", "never runs `mix compile`"),
     ],
@@ -440,3 +443,30 @@ def test_jar_shipped_from_the_build_context_is_declined_by_name() -> None:
     )
     result = plan(text, ProjectFiles(frozenset(), False, {}))
     assert isinstance(result, Declined) and "copied from the build context (build/libs/*.jar)" in result.reasons[0], result
+
+
+# polnio/proxy-tcp-udp (bench/convert-corpus): compiled in the image, then started with `mix run`.
+MIX_RUN = "FROM elixir:1.15.0\nWORKDIR /app\nENV MIX_ENV=prod\nCOPY . .\nRUN mix deps.get --only prod\nRUN mix compile\nCMD mix run --no-halt\n"
+
+
+def test_mix_run_ships_the_compiled_project_and_the_mix_home_on_the_slim_image() -> None:
+    p = converted(MIX_RUN, ProjectFiles(frozenset({"mix.exs", "mix.lock", "lib"}), True, {"mix.lock": '%{"jason": {:hex, :jason, "1.4.1"}}'}))
+    runtime = p.dockerfile.split("AS runtime", 1)[1]
+    assert "FROM elixir:1.15.0-slim AS runtime" in p.dockerfile
+    assert "COPY --from=builder /root/.mix /root/.mix" in runtime and "COPY --from=builder /app /app" in runtime
+    assert "ENV MIX_ENV=prod" in runtime and runtime.rstrip().endswith("CMD mix run --no-halt")
+    # the COPY of the Mix home must not fail when neither Hex nor rebar was installed
+    assert "RUN mkdir -p /root/.mix" in p.dockerfile.split("AS runtime", 1)[0]
+    assert "apt-get" not in runtime  # no git dependencies in mix.lock
+
+
+def test_mix_run_with_git_dependencies_installs_git_in_the_runtime() -> None:
+    lock = '%{"plug": {:git, "https://github.com/elixir-plug/plug.git", "abc", []}}'
+    p = converted(MIX_RUN, ProjectFiles(frozenset({"mix.exs", "mix.lock", "lib"}), True, {"mix.lock": lock}))
+    assert "install -y --no-install-recommends git" in p.dockerfile.split("AS runtime", 1)[1]
+
+
+def test_mix_run_without_the_project_says_what_it_cannot_see() -> None:
+    p = converted(MIX_RUN.replace("elixir:1.15.0", "elixir:latest"), ProjectFiles())
+    assert "FROM elixir:slim AS runtime" in p.dockerfile
+    assert any("git dependencies" in n for n in p.notes)

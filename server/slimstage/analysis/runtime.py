@@ -79,6 +79,23 @@ def start_command(a: "Analysis") -> Optional[Instruction]:
     return found
 
 
+def starts_through_mix(a: "Analysis") -> Optional[str]:
+    """The start command when the final image runs the project through Mix (``mix run``, ``mix phx.server``,
+    ``iex -S mix``, ``elixir -S mix``): Mix then reads the sources, ``deps`` and ``_build`` at run time."""
+    ins = start_command(a)
+    if ins is None:
+        return None
+    words = [w.text for w in ins.args] if ins.is_json else ins.text.split()
+    if len(words) >= 3 and words[1] == "-c" and words[0].rsplit("/", 1)[-1] in ("sh", "bash"):
+        words = words[2].split()
+    program = words[0].rsplit("/", 1)[-1] if words else ""
+    if program == "mix" and len(words) > 1 and words[1] in ("run", "phx.server"):
+        return " ".join(words[:2])
+    if program in ("iex", "elixir") and words[1:3] == ["-S", "mix"]:
+        return " ".join(words[:3])
+    return None
+
+
 # Programs that open a shell or a REPL: an image that starts one is a base or a tool image.
 _INTERACTIVE = frozenset(
     "sh bash ash zsh dash fish python python2 python3 pypy pypy3 node irb jshell ghci iex erl julia R pwsh powershell cmd "

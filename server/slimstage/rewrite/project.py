@@ -43,6 +43,7 @@ WANTED = (
     "Cargo.toml",
     ".yarnrc.yml",
     "pnpm-workspace.yaml",
+    "mix.lock",
 )
 
 

@@ -6,7 +6,7 @@ from typing import Iterator, Optional
 
 from ..analysis import Analysis
 from ..analysis.artifacts import Build, ContextCopy, context_builds, dev_installs_below, iter_copy_sources, stage_facts, workspace_builds
-from ..analysis.runtime import copies_whole_context, final_chain
+from ..analysis.runtime import copies_whole_context, final_chain, starts_through_mix
 from ..analysis.stages import Edge
 from ..dockerfile.model import Instruction
 from .base import Related, Rule, Violation
@@ -33,7 +33,10 @@ class WorkspaceCopiedIntoRuntime(Rule):
       Java, .NET, C, Elixir...): the source is shipped next to the binary for nothing.
 
     Interpreted applications (Node.js, Python, Ruby, PHP) need their source at run time:
-    a `COPY . .` in their final stage is not reported.
+    a `COPY . .` in their final stage is not reported. Neither is an Elixir project that
+    the final image starts through Mix (`mix run`, `mix phx.server`, `iex -S mix`): Mix
+    reads the sources, `deps` and `_build` when it starts, so the workspace is what runs
+    (a release, `mix release`, is what ships without it).
 
     ## Why it matters
     The point of a builder stage is that its inputs and by-products stay behind. Copying
@@ -75,7 +78,7 @@ class WorkspaceCopiedIntoRuntime(Rule):
     summary = "The final image takes the whole source or a builder's whole workspace when only the build output is needed."
 
     def check(self, a: Analysis) -> Iterator[Violation]:
-        if not a.graph.multi_stage:
+        if not a.graph.multi_stage or starts_through_mix(a):
             return
         compiled: Optional[tuple[Edge, Build]] = None
         for e in a.graph.edges:

@@ -51,6 +51,7 @@ def plan_in_place(
     notes: list[str],
     runtime_os: Optional[str] = None,
     extra_runtime: Iterable[str] = (),
+    extra_builder: Iterable[str] = (),
 ) -> Plan:
     """Builder = the original build; runtime = ``runtime_image`` + ``folders`` copied from the builder."""
     runtime_uses = " ".join(meta_lines(f, ("CMD", "ENTRYPOINT", "HEALTHCHECK")))
@@ -74,7 +75,8 @@ def plan_in_place(
         runtime.append(f"USER {user}")
     runtime += meta_lines(f, ("HEALTHCHECK",))
     runtime += command_lines(f)
-    stages = [StageSpec("builder", f.base, [x for x in builder_lines(f) if x], builder_why, f.platform)]
+    builder = builder_lines(f) + list(extra_builder)
+    stages = [StageSpec("builder", f.base, [x for x in builder if x], builder_why, f.platform)]
     scan = scan_stage(f, s, stages, runtime_image, shipped, notes, 3)
     if scan is not None:
         stages.append(scan)
