@@ -130,9 +130,10 @@ def from_images(text: str, limit: int = 16) -> list[str]:
 class LocalImages:
     """Cache of measured sizes, filled by one background worker."""
 
-    def __init__(self, inspect: Optional[Inspect], ttl: float = TTL) -> None:
+    def __init__(self, inspect: Optional[Inspect], ttl: float = TTL, on_new: Optional[Callable[[], None]] = None) -> None:
         self._inspect = inspect
         self._ttl = ttl
+        self._on_new = on_new  # called from the worker thread when a lookup brings a figure the cache did not have
         self._cache: "OrderedDict[str, tuple[float, Optional[Measured]]]" = OrderedDict()
         self._queue: "OrderedDict[str, None]" = OrderedDict()
         self._lock = threading.Lock()
@@ -196,7 +197,13 @@ class LocalImages:
                 found = None
             with self._lock:
                 self._queue.pop(ref, None)
+                before = self._cache.get(ref)
                 self._cache[ref] = (time.monotonic(), found)
                 self._cache.move_to_end(ref)
+            if found is not None and (before is None or before[1] != found) and self._on_new is not None:
+                try:
+                    self._on_new()
+                except Exception:  # a listener's failure must not stop the lookups
+                    pass
                 while len(self._cache) > MAX_ENTRIES:
                     self._cache.popitem(last=False)

@@ -125,6 +125,25 @@ async def test_present_image_hover_shows_the_measured_size_buildah_reports(clien
 
 @pytest.mark.engine
 @pytest.mark.asyncio
+async def test_lens_and_inlay_hint_show_the_measured_size_once_known(client: LanguageClient, tmp_path: Path) -> None:
+    (tmp_path / ".slimstage.toml").write_text("inlay_hints = true\n")
+    uri = (tmp_path / "Dockerfile").as_uri()
+    text = "FROM python:3.12-slim AS app\nRUN echo hi\n"
+    open_doc(client, uri, text)
+    await _hover_until_measured(client, uri)  # the lookup is in
+    figure = f"{_buildah_size('python:3.12-slim') / 1_000_000:,.0f} MB"
+    lenses = await client.text_document_code_lens_async(types.CodeLensParams(types.TextDocumentIdentifier(uri)))
+    titles = [lens.command.title for lens in lenses or [] if lens.command]
+    assert f"runtime · {figure} measured · ships" in titles, titles
+    hints = await client.text_document_inlay_hint_async(
+        types.InlayHintParams(types.TextDocumentIdentifier(uri), types.Range(types.Position(0, 0), types.Position(2, 0)))
+    )
+    assert hints and hints[0].label == f"{figure} (measured)", hints
+    assert "measured" in str(hints[0].tooltip)
+
+
+@pytest.mark.engine
+@pytest.mark.asyncio
 async def test_missing_image_keeps_the_estimate(client: LanguageClient, tmp_path: Path) -> None:
     uri = (tmp_path / "Dockerfile").as_uri()
     open_doc(client, uri, "FROM python:3.99-nonexistent\n")
@@ -226,3 +245,32 @@ def test_cache_one_lookup_at_a_time_and_ttl() -> None:
         time.sleep(0.02)
     assert asked.count("a:1") == 2
     images.stop()
+
+
+def test_a_new_figure_calls_on_new_once_and_a_repeat_does_not() -> None:
+    """The server asks the client to re-request lenses and inlay hints only when a figure is new."""
+    import threading
+
+    from slimstage.localimages import LocalImages, Measured
+
+    calls, done = [], threading.Event()
+
+    def on_new() -> None:
+        calls.append(1)
+        done.set()
+
+    images = LocalImages(lambda ref: Measured(1_000_000, 1, "fake") if ref == "a:1" else None, ttl=0.0, on_new=on_new)
+    try:
+        images.measured("a:1")
+        assert done.wait(10)
+        images.measured("b:1")  # not present: no figure, no refresh
+        images.measured("a:1")  # looked up again (ttl 0), the same figure
+        for _ in range(100):
+            with images._lock:
+                if not images._queue:
+                    break
+            threading.Event().wait(0.05)
+        threading.Event().wait(0.2)  # a callback would come right after the queue empties
+        assert calls == [1]
+    finally:
+        images.stop()

@@ -331,8 +331,7 @@ def size_line(fact: Optional[SizeFact], image: str, markdown: bool = True) -> st
 def measured_line(m, image: str, estimate: str, markdown: bool = True) -> str:
     """``249 MB measured locally (buildah image inspect, 3 layers, created …) · table: ~…``."""
     f = _Fmt(markdown)
-    mb = m.size / 1_000_000
-    figure = f"{mb:,.1f} MB" if mb < 10 else f"{mb:,.0f} MB"
+    figure = measured_mb(m)
     detail = f"{m.engine} image inspect, {m.layers} layer{'s' if m.layers != 1 else ''}"
     if m.created:
         detail += f", created {m.created.replace('T', ' ')}"
@@ -387,14 +386,37 @@ def render(s: StageSummary, markdown: bool = True, final: bool = True, measured=
     return "\n".join(lines)
 
 
-def lens_title(s: StageSummary) -> str:
-    """``runtime · ~24 MB · ships``: the stage's role, its base image size and whether it ships."""
-    size = format_mb(s.base_size) if s.base_size is not None else "size unknown"
+def measured_mb(m) -> str:
+    """``249 MB`` (one decimal under 10 MB) for a locally measured image."""
+    mb = m.size / 1_000_000
+    return f"{mb:,.1f} MB" if mb < 10 else f"{mb:,.0f} MB"
+
+
+def _measured_base(s: StageSummary, measured):
+    if measured is None or not s.root_image or "$" in s.root_image:
+        return None
+    return measured(s.root_image)
+
+
+def lens_title(s: StageSummary, measured=None) -> str:
+    """``runtime · ~24 MB · ships``: the stage's role, its base image size and whether it ships.
+
+    ``measured(image)`` (``localimages``): where the base image is present on this machine,
+    the size the engine measured replaces the table's estimate (``249 MB measured``).
+    """
+    m = _measured_base(s, measured)
+    if m is not None:
+        size = f"{measured_mb(m)} measured"
+    else:
+        size = format_mb(s.base_size) if s.base_size is not None else "size unknown"
     return f"{s.role} · {size} · {s.status}"
 
 
-def inlay_label(s: StageSummary) -> Optional[str]:
-    """`` ~231 MB (estimate)`` for the end of a FROM line, or None when the size is unknown."""
+def inlay_label(s: StageSummary, measured=None) -> Optional[str]:
+    """`` ~231 MB (estimate)`` (or ``249 MB (measured)`` for a local image) for the end of a FROM line, or None."""
+    m = _measured_base(s, measured)
+    if m is not None:
+        return f"{measured_mb(m)} (measured)"
     if s.base_size is None or s.base_size.mb is None:
         return None
     return f"{format_mb(s.base_size)} (estimate)"

@@ -1,4 +1,4 @@
-"""textDocument/codeLens: role, size and shipping above each FROM; "Convert" on single-stage files."""
+"""textDocument/codeLens: role, size (measured where the image is local) and shipping above each FROM; "Convert" on single-stage files."""
 
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ def register(server: "SlimstageServer") -> None:
         if doc is None or result is None:
             return None
         items = summaries(result.analysis)
-        lenses = [types.CodeLens(range=to_range(s.range), command=types.Command(title=lens_title(s), command="")) for s in items]
+        measured = ls.measured_sizes(uri)
+        lenses = [types.CodeLens(range=to_range(s.range), command=types.Command(title=lens_title(s, measured), command="")) for s in items]
         if len(items) == 1:
             lenses.append(
                 types.CodeLens(

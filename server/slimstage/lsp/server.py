@@ -72,9 +72,30 @@ class SlimstageServer(LanguageServer):
 
             if images is not None:
                 images[1].stop()
-            images = (wanted, LocalImages(engine_inspector(wanted)))
+            images = (wanted, LocalImages(engine_inspector(wanted), on_new=self._measured_size_arrived()))
             self._local_images = images
         return images[1].measured
+
+    def _measured_size_arrived(self):
+        """A callback for the lookup thread: once a new figure is in, ask the client (once for a
+        burst of lookups) to re-request code lenses and inlay hints, which show it."""
+        loop = asyncio.get_event_loop()
+        pending = threading.Event()
+
+        def refresh() -> None:
+            pending.clear()
+            features.refresh_views(self)
+
+        def arrived() -> None:
+            if pending.is_set():
+                return
+            pending.set()
+            try:
+                loop.call_soon_threadsafe(loop.call_later, 0.2, refresh)
+            except RuntimeError:  # the event loop is closed: the server is exiting
+                pass
+
+        return arrived
 
     def prefetch_images(self, uri: str, text: str) -> None:
         """Start looking up the images of the FROM lines (hover then has the measured figure)."""
