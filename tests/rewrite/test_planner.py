@@ -440,3 +440,18 @@ def test_jar_shipped_from_the_build_context_is_declined_by_name() -> None:
     )
     result = plan(text, ProjectFiles(frozenset(), False, {}))
     assert isinstance(result, Declined) and "copied from the build context (build/libs/*.jar)" in result.reasons[0], result
+
+
+def test_java_14_runs_on_the_last_openjdk_14_slim_image_with_its_deprecation_noted() -> None:
+    # chaowenGUO/tomcat (bench/convert-corpus): Eclipse Temurin has no Java 14 JRE.
+    text = 'FROM gradle:jdk14\nCOPY . /app\nWORKDIR /app\nRUN ["gradle", "build"]\nCMD ["java", "-jar", "build/libs/app-1.0.jar"]\n'
+    for target in ("distroless", "alpine", "slim"):
+        p = converted(text, ProjectFiles(frozenset(), False, {}), target_base=target)
+        assert "FROM gradle:jdk14 AS builder" in p.dockerfile
+        assert "FROM openjdk:14.0.2-jdk-slim-buster AS runtime" in p.dockerfile  # the explicit tag: 14-slim was deleted
+        assert "COPY --from=builder /app/build/libs/app-1.0.jar ./build/libs/app-1.0.jar" in p.dockerfile
+        assert p.dockerfile.rstrip().endswith('CMD ["java", "-jar", "build/libs/app-1.0.jar"]')
+        assert any("deprecated" in n and "no updates" in n for n in p.notes), p.notes
+    # A version with neither a Temurin JRE nor a known openjdk image still declines, saying both.
+    result = plan(text.replace("jdk14", "jdk15"), ProjectFiles(frozenset(), False, {}))
+    assert isinstance(result, Declined) and "knows no other published Java 15 runtime" in result.reasons[0], result
