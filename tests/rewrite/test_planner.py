@@ -45,8 +45,11 @@ def converted(text: str, project: ProjectFiles = NODE_PROJECT, **settings) -> Pr
         ("FROM ubuntu:latest\nRUN apt-get install -y build-essential python3.8 python3-pip python3-dev\nRUN pip3 install flask\nCOPY . .\nCMD [\"python3\", \"app.py\"]\n", "`python3.8` has no package on ubuntu:latest"),
         # drpaso/myapp (bench/convert-corpus): Python 2's pip on today's ubuntu, a build that no longer works.
         ("FROM ubuntu\n\nRUN apt-get update -y\n\nRUN apt-get install -y python-pip python-dev build-essential\n\nWORKDIR /app\n\nCOPY . /app\n\nRUN pip install flask\n\nENTRYPOINT [ \"python\" ]\n\nCMD [ \"app.py\" ]\n", "`python-pip` (Python 2) has no package on ubuntu:latest"),
-        # the same file on a release that packages Python 2's pip keeps the general reason
-        ("FROM ubuntu:18.04\nRUN apt-get install -y python-pip python-dev build-essential\nWORKDIR /app\nCOPY . /app\nRUN pip install flask\nCMD [\"python\", \"app.py\"]\n", "installed with the distribution's packages on ubuntu:18.04"),
+        # Python from apt (recipes/distro_python.py): what it cannot name for the runtime
+        ("FROM ubuntu:18.04\nRUN apt-get update && apt-get install -y python3-pip libpq-dev\nWORKDIR /app\nCOPY . .\nRUN pip3 install -r requirements.txt\nCMD [\"python3\", \"app.py\"]\n", "the build installs libpq-dev"),
+        ("FROM ubuntu:18.04\nRUN apt-get update && apt-get install -y python3-pip\nWORKDIR /app\nCOPY . .\nRUN pip3 install --user -r requirements.txt\nCMD [\"python3\", \"app.py\"]\n", "installs outside /usr/local (--user)"),
+        ("FROM debian:bookworm\nRUN apt-get update && apt-get install -y python3-pip\nWORKDIR /app\nCOPY . .\nRUN pip3 install flask\nCMD [\"python3\", \"app.py\"]\n", "externally managed (PEP 668)"),
+        ("FROM debian:bullseye\nRUN apt-get update && apt-get install -y python3-pip python3-venv\nWORKDIR /app\nCOPY . .\nRUN python3 -m venv /venv\nRUN /venv/bin/pip install -r requirements.txt\nCMD [\"/venv/bin/python\", \"app.py\"]\n", "builds a virtual environment"),
         ("ARG BASE=node:22\nFROM $BASE\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"a.js\"]\n", "build argument"),
         ("FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN curl -fsSL https://x.sh | sh\nCMD [\"node\", \"a.js\"]\n", "cannot tell whether"),
         ("FROM golang:1.27\nWORKDIR /src\nCOPY . .\nRUN go build .\nCMD [\"app\"]\n", "no -o"),
@@ -455,3 +458,31 @@ def test_java_14_runs_on_the_last_openjdk_14_slim_image_with_its_deprecation_not
     # A version with neither a Temurin JRE nor a known openjdk image still declines, saying both.
     result = plan(text.replace("jdk14", "jdk15"), ProjectFiles(frozenset(), False, {}))
     assert isinstance(result, Declined) and "knows no other published Java 15 runtime" in result.reasons[0], result
+
+
+def test_python_from_apt_keeps_the_distributions_interpreter_and_ships_what_pip_installed() -> None:
+    # irvin-s/docker_repair 318015414 (bench/convert-corpus): Ubuntu 16.04's Python 2 and pip 8.
+    text = (
+        "FROM ubuntu:16.04\nRUN apt-get update -y\nRUN apt-get install -y python-pip python-dev build-essential python-setuptools\n"
+        "WORKDIR /app\nADD . /app\nRUN pip install -r requirements.txt\nCMD [\"gunicorn\", \"-c\", \"config.py\", \"app:app\"]\n"
+    )
+    p = converted(text, ProjectFiles(frozenset(), False, {}))
+    builder, runtime = p.dockerfile.split("AS runtime")
+    assert "FROM ubuntu:16.04 AS builder" in builder and "RUN pip install -r requirements.txt" in builder
+    assert "FROM ubuntu:16.04 AS runtime" in p.dockerfile
+    # the interpreter python-pip/python-dev belong to, and setuptools (pkg_resources for pip 8's scripts); no compilers or pip
+    assert "apt-get install -y --no-install-recommends python python-setuptools \\" in runtime
+    assert "build-essential" not in runtime and "python-pip" not in runtime and "python-dev" not in runtime
+    assert "COPY --from=builder /usr/local /usr/local" in runtime and "COPY --from=builder /app /app" in runtime
+    assert runtime.rstrip().endswith('CMD ["gunicorn", "-c", "config.py", "app:app"]')
+    assert any("stays on ubuntu:16.04" in n for n in p.notes)
+    # Python 3 on Debian: pip3's interpreter is python3; the headers and compilers stay behind.
+    text3 = (
+        "FROM debian:bullseye\nRUN apt-get update && apt-get install -y python3-pip python3-dev gcc\n"
+        "WORKDIR /srv\nCOPY . .\nRUN pip3 install flask\nEXPOSE 5000\nCMD [\"python3\", \"app.py\"]\n"
+    )
+    p3 = converted(text3, ProjectFiles(frozenset(), False, {}))
+    assert "FROM debian:bullseye AS runtime" in p3.dockerfile
+    runtime3 = p3.dockerfile.split("AS runtime")[1]
+    assert "--no-install-recommends python3 \\" in runtime3 and "gcc" not in runtime3 and "python3-dev" not in runtime3
+    assert "COPY --from=builder /srv /srv" in runtime3 and "EXPOSE 5000" in runtime3

@@ -51,10 +51,18 @@ def plan_in_place(
     notes: list[str],
     runtime_os: Optional[str] = None,
     extra_runtime: Iterable[str] = (),
+    runtime_packages: Optional[list[str]] = None,
 ) -> Plan:
-    """Builder = the original build; runtime = ``runtime_image`` + ``folders`` copied from the builder."""
-    runtime_uses = " ".join(meta_lines(f, ("CMD", "ENTRYPOINT", "HEALTHCHECK")))
-    _, runtime_pkgs = split_os_packages(f.os_packages, runtime_uses)
+    """Builder = the original build; runtime = ``runtime_image`` + ``folders`` copied from the builder.
+
+    ``runtime_packages``: the OS packages the runtime installs, when the recipe names them
+    itself (by default, what ``split_os_packages`` leaves of the build's packages).
+    """
+    if runtime_packages is not None:
+        runtime_pkgs = list(runtime_packages)
+    else:
+        runtime_uses = " ".join(meta_lines(f, ("CMD", "ENTRYPOINT", "HEALTHCHECK")))
+        _, runtime_pkgs = split_os_packages(f.os_packages, runtime_uses)
     runtime = stage_prelude(f)
     manager = runtime_os or ("apk" if "alpine" in runtime_image else "apt")
     rt_os = os_install(manager, runtime_pkgs, Settings(cache_mounts=False))
