@@ -486,3 +486,54 @@ def test_python_from_apt_keeps_the_distributions_interpreter_and_ships_what_pip_
     runtime3 = p3.dockerfile.split("AS runtime")[1]
     assert "--no-install-recommends python3 \\" in runtime3 and "gcc" not in runtime3 and "python3-dev" not in runtime3
     assert "COPY --from=builder /srv /srv" in runtime3 and "EXPOSE 5000" in runtime3
+
+
+# Docker's hello-world (official-images f2353b5b, bench/convert-corpus), shortened: two of its seven builds.
+HELLO = (
+    "FROM debian:stretch-slim\nRUN dpkg --add-architecture i386\n"
+    "RUN apt-get update && apt-get install -y --no-install-recommends \\\n\t\tgcc \\\n\t\tlibc6-dev \\\n\t\tmake \\\n"
+    "\t\tlibc6-dev:i386 \\\n\t\tlibgcc-6-dev:i386 \\\n\t\tlibc6-dev-arm64-cross \\\n\t\tgcc-aarch64-linux-gnu \\\n\t\tfile \\\n"
+    "\t&& rm -rf /var/lib/apt/lists/*\n"
+    "WORKDIR /usr/src/hello\nCOPY . .\n"
+    "RUN set -ex; \\\n\tmake clean all test \\\n\t\tTARGET_ARCH='amd64' \\\n\t\tCC='x86_64-linux-gnu-gcc' \\\n\t\tSTRIP='x86_64-linux-gnu-strip'\n"
+    "RUN set -ex; \\\n\tmake clean all \\\n\t\tTARGET_ARCH='arm64v8' \\\n\t\tCC='aarch64-linux-gnu-gcc' \\\n\t\tSTRIP='aarch64-linux-gnu-strip'\n"
+    "RUN find \\( -name 'hello' -or -name 'hello.txt' \\) -exec file '{}' + -exec ls -lh '{}' +\n"
+    'CMD ["./amd64/hello-world/hello"]\n'
+)
+
+
+def test_c_build_ships_only_the_program_on_the_same_base() -> None:
+    p = converted(HELLO, ProjectFiles(frozenset(), False, {}))
+    builder, runtime = p.dockerfile.split("AS runtime")
+    assert "FROM debian:stretch-slim AS builder" in builder and "make clean all test" in builder and "gcc-aarch64-linux-gnu" in builder
+    assert "FROM debian:stretch-slim AS runtime" in p.dockerfile
+    assert runtime.strip().splitlines() == [
+        "WORKDIR /usr/src/hello",
+        "COPY --from=builder /usr/src/hello/amd64/hello-world/hello /usr/src/hello/amd64/hello-world/hello",
+        'CMD ["./amd64/hello-world/hello"]',
+    ]
+    assert any("Only /usr/src/hello/amd64/hello-world/hello ships" in n for n in p.notes)
+    # Alpine's base has no libgcc or libstdc++: the runtime installs the toolchain's own runtime.
+    alpine = 'FROM alpine:3.20\nRUN apk add --no-cache build-base cmake\nWORKDIR /src\nCOPY . .\nRUN cmake -B build && cmake --build build\nUSER nobody\nEXPOSE 8080\nCMD ["/src/build/server", "--port", "8080"]\n'
+    runtime = converted(alpine, ProjectFiles(frozenset(), False, {})).dockerfile.split("AS runtime")[1]
+    assert "RUN apk add --no-cache libgcc libstdc++" in runtime and "build-base" not in runtime
+    assert "COPY --from=builder /src/build/server /src/build/server" in runtime and "USER nobody" in runtime
+
+
+@pytest.mark.parametrize(
+    "change, why",
+    [
+        (("\t\tfile \\\n", "\t\tlibssl-dev \\\n"), "installs libssl-dev, which is not a compiler"),
+        (("\t\tfile \\\n", "\t\tpython3 \\\n"), "installs python3"),
+        (('CMD ["./amd64/hello-world/hello"]', 'CMD ["hello"]'), "from PATH"),
+        (('CMD ["./amd64/hello-world/hello"]', 'CMD ["/usr/bin/file", "x"]'), "not inside the project folder"),
+        (('CMD ["./amd64/hello-world/hello"]', 'CMD ["./run.sh"]'), "an interpreter or a script"),
+        (('CMD ["./amd64/hello-world/hello"]', 'CMD ["./amd64/hello-world/hello", "config/hello.conf"]'), "cannot tell which files it reads"),
+        (('CMD ["./amd64/hello-world/hello"]', "CMD ./amd64/hello-world/hello > /tmp/out"), "a shell command"),
+        (("FROM debian:stretch-slim", "FROM registry.example.com/debian:stretch-slim"), "not the official debian, ubuntu or alpine image"),
+    ],
+)
+def test_c_build_declines_what_it_cannot_see(change: tuple[str, str], why: str) -> None:
+    result = plan(HELLO.replace(*change), ProjectFiles(frozenset(), False, {}))
+    assert isinstance(result, Declined), result
+    assert why in result.reasons[0], result.reasons

@@ -1,7 +1,8 @@
 """The offline planner: a deterministic conversion of a single-stage Dockerfile.
 
 It reads the file with the same analysis the rules use (``facts.extract``), picks the
-recipe for the project's ecosystem (Node.js, Python, Go, Java, Rust, .NET), honours the
+recipe for the project's ecosystem (Node.js, Python, Go, Java, Rust, .NET, Ruby, PHP,
+Elixir, C/C++ built with make; Python from apt on Debian/Ubuntu), honours the
 settings (``target_base``, ``max_stages``, ``include_healthcheck``, ``cache_mounts``,
 ``security_scan``) and returns a ``Proposal``, or declines and says what it could not
 determine. Like any candidate, the proposal is applied only after ``validate``.
@@ -24,9 +25,9 @@ from .recipes.distro_python import is_distro_python, plan_distro_python
 from .result import Declined, Proposal, StageNote
 
 ENGINE = "offline"
-IN_PLACE = frozenset(("ruby", "php", "elixir"))  # recipes whose builder is the original stage (recipes/inplace.py)
+IN_PLACE = frozenset(("ruby", "php", "elixir", "c"))  # recipes whose builder is the original stage (recipes/inplace.py)
 _PLACEMENT = ("cannot tell whether", "changes directory inside a RUN", "different folder", "in different folders")
-SUPPORTED = "Node.js, Python, Go, Java, Rust, .NET, Ruby, PHP or Elixir"
+SUPPORTED = "Node.js, Python, Go, Java, Rust, .NET, Ruby, PHP, Elixir or C/C++ (make)"
 
 
 def propose(
@@ -55,7 +56,7 @@ def propose(
     if broken:
         return Declined((broken,), ENGINE)
     recipe = recipes().get(facts.ecosystem)
-    in_place, label = facts.ecosystem in IN_PLACE, facts.ecosystem
+    in_place, label = facts.ecosystem in IN_PLACE, {"c": "C"}.get(facts.ecosystem, facts.ecosystem)
     if is_distro_python(facts):
         # Python from apt on Debian/Ubuntu: the interpreter stays the distribution's (recipes/distro_python.py).
         recipe, in_place, label = plan_distro_python, True, "Python"
