@@ -100,6 +100,8 @@ def plan_c(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
         )
     for raw in f.os_packages:
         name = raw.split("=", 1)[0].split(":", 1)[0]
+        if name.startswith("."):
+            continue  # the name of an apk --virtual group, not a package
         if not _build_package(name):
             raise Decline(
                 f"the build installs {name}, which is not a compiler, a header package or a build tool: the program may need it "

@@ -1,7 +1,7 @@
 """The build kept as written, the runtime rebuilt from what it produced.
 
-For ecosystems whose install and build steps the planner does not rewrite (Bundler,
-Composer), the builder stage is the original stage's build instructions in their order
+For ecosystems whose install and build steps the planner does not rewrite (Bundler, make,
+Composer, pip into the distribution's Python), the builder stage is the original stage's build instructions in their order
 (ENV, ARG, WORKDIR, COPY, RUN), so the build behaves as before. The runtime stage starts
 from a smaller image, installs the runtime libraries the build's ``-dev`` packages were
 for, and copies the project folder and the package folders out of the builder.
