@@ -45,8 +45,11 @@ def converted(text: str, project: ProjectFiles = NODE_PROJECT, **settings) -> Pr
         ("FROM ubuntu:latest\nRUN apt-get install -y build-essential python3.8 python3-pip python3-dev\nRUN pip3 install flask\nCOPY . .\nCMD [\"python3\", \"app.py\"]\n", "`python3.8` has no package on ubuntu:latest"),
         # drpaso/myapp (bench/convert-corpus): Python 2's pip on today's ubuntu, a build that no longer works.
         ("FROM ubuntu\n\nRUN apt-get update -y\n\nRUN apt-get install -y python-pip python-dev build-essential\n\nWORKDIR /app\n\nCOPY . /app\n\nRUN pip install flask\n\nENTRYPOINT [ \"python\" ]\n\nCMD [ \"app.py\" ]\n", "`python-pip` (Python 2) has no package on ubuntu:latest"),
-        # the same file on a release that packages Python 2's pip keeps the general reason
-        ("FROM ubuntu:18.04\nRUN apt-get install -y python-pip python-dev build-essential\nWORKDIR /app\nCOPY . /app\nRUN pip install flask\nCMD [\"python\", \"app.py\"]\n", "installed with the distribution's packages on ubuntu:18.04"),
+        # Python from apt (recipes/distro_python.py): what it cannot name for the runtime
+        ("FROM ubuntu:18.04\nRUN apt-get update && apt-get install -y python3-pip libpq-dev\nWORKDIR /app\nCOPY . .\nRUN pip3 install -r requirements.txt\nCMD [\"python3\", \"app.py\"]\n", "the build installs libpq-dev"),
+        ("FROM ubuntu:18.04\nRUN apt-get update && apt-get install -y python3-pip\nWORKDIR /app\nCOPY . .\nRUN pip3 install --user -r requirements.txt\nCMD [\"python3\", \"app.py\"]\n", "installs outside /usr/local (--user)"),
+        ("FROM debian:bookworm\nRUN apt-get update && apt-get install -y python3-pip\nWORKDIR /app\nCOPY . .\nRUN pip3 install flask\nCMD [\"python3\", \"app.py\"]\n", "externally managed (PEP 668)"),
+        ("FROM debian:bullseye\nRUN apt-get update && apt-get install -y python3-pip python3-venv\nWORKDIR /app\nCOPY . .\nRUN python3 -m venv /venv\nRUN /venv/bin/pip install -r requirements.txt\nCMD [\"/venv/bin/python\", \"app.py\"]\n", "builds a virtual environment"),
         ("ARG BASE=node:22\nFROM $BASE\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"a.js\"]\n", "build argument"),
         ("FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN curl -fsSL https://x.sh | sh\nCMD [\"node\", \"a.js\"]\n", "cannot tell whether"),
         ("FROM golang:1.27\nWORKDIR /src\nCOPY . .\nRUN go build .\nCMD [\"app\"]\n", "no -o"),
@@ -470,3 +473,96 @@ def test_mix_run_without_the_project_says_what_it_cannot_see() -> None:
     p = converted(MIX_RUN.replace("elixir:1.15.0", "elixir:latest"), ProjectFiles())
     assert "FROM elixir:slim AS runtime" in p.dockerfile
     assert any("git dependencies" in n for n in p.notes)
+
+def test_java_14_runs_on_the_last_openjdk_14_slim_image_with_its_deprecation_noted() -> None:
+    # chaowenGUO/tomcat (bench/convert-corpus): Eclipse Temurin has no Java 14 JRE.
+    text = 'FROM gradle:jdk14\nCOPY . /app\nWORKDIR /app\nRUN ["gradle", "build"]\nCMD ["java", "-jar", "build/libs/app-1.0.jar"]\n'
+    for target in ("distroless", "alpine", "slim"):
+        p = converted(text, ProjectFiles(frozenset(), False, {}), target_base=target)
+        assert "FROM gradle:jdk14 AS builder" in p.dockerfile
+        assert "FROM openjdk:14.0.2-jdk-slim-buster AS runtime" in p.dockerfile  # the explicit tag: 14-slim was deleted
+        assert "COPY --from=builder /app/build/libs/app-1.0.jar ./build/libs/app-1.0.jar" in p.dockerfile
+        assert p.dockerfile.rstrip().endswith('CMD ["java", "-jar", "build/libs/app-1.0.jar"]')
+        assert any("deprecated" in n and "no updates" in n for n in p.notes), p.notes
+    # A version with neither a Temurin JRE nor a known openjdk image still declines, saying both.
+    result = plan(text.replace("jdk14", "jdk15"), ProjectFiles(frozenset(), False, {}))
+    assert isinstance(result, Declined) and "knows no other published Java 15 runtime" in result.reasons[0], result
+
+
+def test_python_from_apt_keeps_the_distributions_interpreter_and_ships_what_pip_installed() -> None:
+    # irvin-s/docker_repair 318015414 (bench/convert-corpus): Ubuntu 16.04's Python 2 and pip 8.
+    text = (
+        "FROM ubuntu:16.04\nRUN apt-get update -y\nRUN apt-get install -y python-pip python-dev build-essential python-setuptools\n"
+        "WORKDIR /app\nADD . /app\nRUN pip install -r requirements.txt\nCMD [\"gunicorn\", \"-c\", \"config.py\", \"app:app\"]\n"
+    )
+    p = converted(text, ProjectFiles(frozenset(), False, {}))
+    builder, runtime = p.dockerfile.split("AS runtime")
+    assert "FROM ubuntu:16.04 AS builder" in builder and "RUN pip install -r requirements.txt" in builder
+    assert "FROM ubuntu:16.04 AS runtime" in p.dockerfile
+    # the interpreter python-pip/python-dev belong to, and setuptools (pkg_resources for pip 8's scripts); no compilers or pip
+    assert "apt-get install -y --no-install-recommends python python-setuptools \\" in runtime
+    assert "build-essential" not in runtime and "python-pip" not in runtime and "python-dev" not in runtime
+    assert "COPY --from=builder /usr/local /usr/local" in runtime and "COPY --from=builder /app /app" in runtime
+    assert runtime.rstrip().endswith('CMD ["gunicorn", "-c", "config.py", "app:app"]')
+    assert any("stays on ubuntu:16.04" in n for n in p.notes)
+    # Python 3 on Debian: pip3's interpreter is python3; the headers and compilers stay behind.
+    text3 = (
+        "FROM debian:bullseye\nRUN apt-get update && apt-get install -y python3-pip python3-dev gcc\n"
+        "WORKDIR /srv\nCOPY . .\nRUN pip3 install flask\nEXPOSE 5000\nCMD [\"python3\", \"app.py\"]\n"
+    )
+    p3 = converted(text3, ProjectFiles(frozenset(), False, {}))
+    assert "FROM debian:bullseye AS runtime" in p3.dockerfile
+    runtime3 = p3.dockerfile.split("AS runtime")[1]
+    assert "--no-install-recommends python3 \\" in runtime3 and "gcc" not in runtime3 and "python3-dev" not in runtime3
+    assert "COPY --from=builder /srv /srv" in runtime3 and "EXPOSE 5000" in runtime3
+
+
+# Docker's hello-world (official-images f2353b5b, bench/convert-corpus), shortened: two of its seven builds.
+HELLO = (
+    "FROM debian:stretch-slim\nRUN dpkg --add-architecture i386\n"
+    "RUN apt-get update && apt-get install -y --no-install-recommends \\\n\t\tgcc \\\n\t\tlibc6-dev \\\n\t\tmake \\\n"
+    "\t\tlibc6-dev:i386 \\\n\t\tlibgcc-6-dev:i386 \\\n\t\tlibc6-dev-arm64-cross \\\n\t\tgcc-aarch64-linux-gnu \\\n\t\tfile \\\n"
+    "\t&& rm -rf /var/lib/apt/lists/*\n"
+    "WORKDIR /usr/src/hello\nCOPY . .\n"
+    "RUN set -ex; \\\n\tmake clean all test \\\n\t\tTARGET_ARCH='amd64' \\\n\t\tCC='x86_64-linux-gnu-gcc' \\\n\t\tSTRIP='x86_64-linux-gnu-strip'\n"
+    "RUN set -ex; \\\n\tmake clean all \\\n\t\tTARGET_ARCH='arm64v8' \\\n\t\tCC='aarch64-linux-gnu-gcc' \\\n\t\tSTRIP='aarch64-linux-gnu-strip'\n"
+    "RUN find \\( -name 'hello' -or -name 'hello.txt' \\) -exec file '{}' + -exec ls -lh '{}' +\n"
+    'CMD ["./amd64/hello-world/hello"]\n'
+)
+
+
+def test_c_build_ships_only_the_program_on_the_same_base() -> None:
+    p = converted(HELLO, ProjectFiles(frozenset(), False, {}))
+    builder, runtime = p.dockerfile.split("AS runtime")
+    assert "FROM debian:stretch-slim AS builder" in builder and "make clean all test" in builder and "gcc-aarch64-linux-gnu" in builder
+    assert "FROM debian:stretch-slim AS runtime" in p.dockerfile
+    assert runtime.strip().splitlines() == [
+        "WORKDIR /usr/src/hello",
+        "COPY --from=builder /usr/src/hello/amd64/hello-world/hello /usr/src/hello/amd64/hello-world/hello",
+        'CMD ["./amd64/hello-world/hello"]',
+    ]
+    assert any("Only /usr/src/hello/amd64/hello-world/hello ships" in n for n in p.notes)
+    # Alpine's base has no libgcc or libstdc++: the runtime installs the toolchain's own runtime.
+    alpine = 'FROM alpine:3.20\nRUN apk add --no-cache build-base cmake\nWORKDIR /src\nCOPY . .\nRUN cmake -B build && cmake --build build\nUSER nobody\nEXPOSE 8080\nCMD ["/src/build/server", "--port", "8080"]\n'
+    runtime = converted(alpine, ProjectFiles(frozenset(), False, {})).dockerfile.split("AS runtime")[1]
+    assert "RUN apk add --no-cache libgcc libstdc++" in runtime and "build-base" not in runtime
+    assert "COPY --from=builder /src/build/server /src/build/server" in runtime and "USER nobody" in runtime
+
+
+@pytest.mark.parametrize(
+    "change, why",
+    [
+        (("\t\tfile \\\n", "\t\tlibssl-dev \\\n"), "installs libssl-dev, which is not a compiler"),
+        (("\t\tfile \\\n", "\t\tpython3 \\\n"), "installs python3"),
+        (('CMD ["./amd64/hello-world/hello"]', 'CMD ["hello"]'), "from PATH"),
+        (('CMD ["./amd64/hello-world/hello"]', 'CMD ["/usr/bin/file", "x"]'), "not inside the project folder"),
+        (('CMD ["./amd64/hello-world/hello"]', 'CMD ["./run.sh"]'), "an interpreter or a script"),
+        (('CMD ["./amd64/hello-world/hello"]', 'CMD ["./amd64/hello-world/hello", "config/hello.conf"]'), "cannot tell which files it reads"),
+        (('CMD ["./amd64/hello-world/hello"]', "CMD ./amd64/hello-world/hello > /tmp/out"), "a shell command"),
+        (("FROM debian:stretch-slim", "FROM registry.example.com/debian:stretch-slim"), "not the official debian, ubuntu or alpine image"),
+    ],
+)
+def test_c_build_declines_what_it_cannot_see(change: tuple[str, str], why: str) -> None:
+    result = plan(HELLO.replace(*change), ProjectFiles(frozenset(), False, {}))
+    assert isinstance(result, Declined), result
+    assert why in result.reasons[0], result.reasons

@@ -80,7 +80,7 @@ class SourceFacts:
     base: str
     base_ref: ImageRef
     platform: Optional[str]
-    ecosystem: str  # node, python, go, java, rust, dotnet, or "" when none is recognized
+    ecosystem: str  # node, python, go, java, rust, dotnet, ruby, php, elixir, c, or "" when none is recognized
     tools: tuple[str, ...]  # package-manager tools seen, in order
     prelude: tuple[str, ...]  # directives and ARGs before FROM, as written
     stage_args: tuple[str, ...]
@@ -393,6 +393,8 @@ def extract(a: Analysis) -> SourceFacts:
         unsupported.append("a user is created but USER never switches to it")
     contract = contract_of(doc, 0)
     assert contract is not None
+    if not eco and is_c_build(commands):
+        eco = "c"
     tools = tuple(dict.fromkeys(s.tool for s in step_list))
     return SourceFacts(
         doc=doc,
@@ -415,6 +417,19 @@ def extract(a: Analysis) -> SourceFacts:
         unsupported=tuple(dict.fromkeys(unsupported)),
         notes=tuple(dict.fromkeys(placed)),
     )
+
+
+# A C/C++ build on an OS image: a compiler installed with apt or apk, and a build driven by it.
+C_COMPILER_PACKAGES = re.compile(r"^(gcc|g\+\+|clang|build-essential|build-base)(-[\w.+-]+)?$")
+C_BUILD_TOOLS = frozenset(("make", "gmake", "cmake", "ninja", "meson", "cc", "c++", "gcc", "g++", "clang", "clang++", "configure"))
+
+
+def is_c_build(commands: list[Cmd]) -> bool:
+    """Whether ``commands`` install a C compiler from the OS packages and run make, cmake or the compiler."""
+    packages = [p.split("=", 1)[0].split(":", 1)[0] for c in commands if c.kind == "os-install" for p in c.packages]
+    if not any(C_COMPILER_PACKAGES.match(p) for p in packages):
+        return False
+    return any(c.words and c.words[0].rsplit("/", 1)[-1] in C_BUILD_TOOLS for c in commands)
 
 
 # Programs that write where the runtime reads, or leave the build: these still decline.

@@ -1,7 +1,8 @@
 """The offline planner: a deterministic conversion of a single-stage Dockerfile.
 
 It reads the file with the same analysis the rules use (``facts.extract``), picks the
-recipe for the project's ecosystem (Node.js, Python, Go, Java, Rust, .NET), honours the
+recipe for the project's ecosystem (Node.js, Python, Go, Java, Rust, .NET, Ruby, PHP,
+Elixir, C/C++ built with make; Python from apt on Debian/Ubuntu), honours the
 settings (``target_base``, ``max_stages``, ``include_healthcheck``, ``cache_mounts``,
 ``security_scan``) and returns a ``Proposal``, or declines and says what it could not
 determine. Like any candidate, the proposal is applied only after ``validate``.
@@ -10,7 +11,6 @@ determine. Like any candidate, the proposal is applied only after ``validate``.
 from __future__ import annotations
 
 import json
-import re
 import shlex
 from typing import Union
 
@@ -21,12 +21,13 @@ from ..settings import Settings
 from .facts import extract
 from .project import ProjectFiles, from_context
 from .recipes import Decline, recipes, render
+from .recipes.distro_python import is_distro_python, plan_distro_python
 from .result import Declined, Proposal, StageNote
 
 ENGINE = "offline"
-IN_PLACE = frozenset(("ruby", "php", "elixir"))  # recipes whose builder is the original stage (recipes/inplace.py)
+IN_PLACE = frozenset(("ruby", "php", "elixir", "c"))  # recipes whose builder is the original stage (recipes/inplace.py)
 _PLACEMENT = ("cannot tell whether", "changes directory inside a RUN", "different folder", "in different folders")
-SUPPORTED = "Node.js, Python, Go, Java, Rust, .NET, Ruby, PHP or Elixir"
+SUPPORTED = "Node.js, Python, Go, Java, Rust, .NET, Ruby, PHP, Elixir or C/C++ (make)"
 
 
 def propose(
@@ -55,14 +56,15 @@ def propose(
     if broken:
         return Declined((broken,), ENGINE)
     recipe = recipes().get(facts.ecosystem)
+    in_place, label = facts.ecosystem in IN_PLACE, {"c": "C"}.get(facts.ecosystem, facts.ecosystem)
+    if is_distro_python(facts):
+        # Python from apt on Debian/Ubuntu: the interpreter stays the distribution's (recipes/distro_python.py).
+        recipe, in_place, label = plan_distro_python, True, "Python"
     if recipe is None:
-        apt_python = _apt_python(facts)
-        if apt_python:
-            return Declined((apt_python,), ENGINE)
         what = f"{facts.base}" + (f" with {', '.join(facts.tools)}" if facts.tools else "")
         return Declined((f"no {SUPPORTED} application build found ({what})",), ENGINE)
     unsupported = facts.unsupported
-    if facts.ecosystem in IN_PLACE:
+    if in_place:
         # These recipes keep the original build as written: where a step belongs does not matter.
         unsupported = tuple(r for r in unsupported if not any(k in r for k in _PLACEMENT))
     if unsupported:
@@ -73,7 +75,7 @@ def propose(
         return Declined((str(exc),), ENGINE)
     text = render(plan, facts)
     warnings: tuple[str, ...] = ()
-    if facts.ecosystem in IN_PLACE:
+    if in_place:
         # The builder is the original stage as written: its install steps keep no cache mount.
         # Its runtime is the same language image (no distroless or scratch one runs PHP, Ruby or
         # Elixir's release as the original does): both deviations from the settings are declared.
@@ -92,63 +94,23 @@ def propose(
         after = contract_of(new)
         if settings.include_healthcheck and after is not None and after.ports and not after.healthcheck:
             warnings += (
-                f"include_healthcheck is on, but the planner adds no HEALTHCHECK to the {facts.ecosystem} runtime "
+                f"include_healthcheck is on, but the planner adds no HEALTHCHECK to the {label} runtime "
                 f"(port {sorted(after.ports)[0]}): it cannot tell which request the app answers; add one it can run.",
             )
         if check_base_family(new, settings):
             final = new.stages[-1].base if new.stages else "?"
             warnings += (
                 f"target_base is {settings.target_base}, but the runtime stays on {final}: the planner keeps the "
-                f"{facts.ecosystem} runtime the original uses rather than a {settings.target_base} image.",
+                f"{label} runtime the original uses rather than a {settings.target_base} image.",
             )
     return Proposal(
         dockerfile=text,
         stages=tuple(StageNote(st.name, st.explanation) for st in plan.stages),
         summary=plan.summary,
         contract_changes=tuple(plan.changes),
-        notes=(() if facts.ecosystem in IN_PLACE else tuple(facts.notes)) + tuple(plan.notes),
+        notes=(() if in_place else tuple(facts.notes)) + tuple(plan.notes),
         warnings=warnings,
     )
-
-
-def _apt_python(facts) -> str:
-    """The specific reason for Python installed with the distribution's packages (FROM ubuntu/debian + apt)."""
-    pkgs = [p for p in facts.os_packages if re.match(r"^python(\d(\.\d+)?)?(-pip|-dev|-venv)?$", p.split("=", 1)[0])]
-    uses_pip = any(c.words and c.words[0].rsplit("/", 1)[-1] in ("pip", "pip3") for c in facts.commands)
-    if not pkgs or not (uses_pip or facts.program().startswith("python")):
-        return ""
-    missing = _missing_on_current_ubuntu(facts.base_ref, pkgs)
-    if missing:
-        return (
-            f"the original does not build today: {missing}; the planner converts a file whose build works "
-            "(start FROM python:<version>, or name an Ubuntu release that packages it)"
-        )
-    return (
-        f"Python is installed with the distribution's packages on {facts.base} ({', '.join(pkgs)}): the planner does not swap "
-        "that interpreter for a python image (its version and the modules apt provides would change); start FROM "
-        "python:<version> to convert"
-    )
-
-
-# Ubuntu releases from 20.04 on (what ``ubuntu``/``ubuntu:latest`` has meant since April 2022 at the
-# latest): Python 2's pip (``python-pip``) was dropped in 20.04, and 22.04 and later package no
-# Python 3 older than 3.10.
-_CURRENT_UBUNTU = frozenset(("", "latest", "rolling", "devel", "jammy", "noble", "22.04", "24.04", "26.04"))
-
-
-def _missing_on_current_ubuntu(ref, pkgs: list[str]) -> str:
-    """Which of the apt ``pkgs`` a current Ubuntu tag has no package for, in words ("" when all exist)."""
-    if ref.registry or ref.repository != "ubuntu" or ref.digest or ref.tag not in _CURRENT_UBUNTU:
-        return ""
-    tag = ref.tag or "latest"
-    for p in pkgs:
-        name = p.split("=", 1)[0]
-        if name == "python-pip":
-            return f"`{name}` (Python 2) has no package on ubuntu:{tag} (dropped in Ubuntu 20.04)"
-        m = re.fullmatch(r"python3\.(\d+)(-\w+)?", name)
-        if m and int(m.group(1)) < 10:
-            return f"`{name}` has no package on ubuntu:{tag} (Ubuntu 22.04 and later package Python 3.10 or newer)"
-    return ""
 
 
 def _shell_words(text: str) -> list[str]:

@@ -17,6 +17,7 @@ Recipe = Callable[[SourceFacts, Settings, ProjectFiles], Plan]
 
 
 def recipes() -> dict[str, Recipe]:
+    from .c import plan_c
     from .dotnet import plan_dotnet
     from .elixir import plan_elixir
     from .go import plan_go
@@ -37,6 +38,7 @@ def recipes() -> dict[str, Recipe]:
         "ruby": plan_ruby,
         "php": plan_php,
         "elixir": plan_elixir,
+        "c": plan_c,
     }
 
 

@@ -1,7 +1,7 @@
 """The build kept as written, the runtime rebuilt from what it produced.
 
-For ecosystems whose install and build steps the planner does not rewrite (Bundler,
-Composer), the builder stage is the original stage's build instructions in their order
+For ecosystems whose install and build steps the planner does not rewrite (Bundler, make,
+Composer, pip into the distribution's Python), the builder stage is the original stage's build instructions in their order
 (ENV, ARG, WORKDIR, COPY, RUN), so the build behaves as before. The runtime stage starts
 from a smaller image, installs the runtime libraries the build's ``-dev`` packages were
 for, and copies the project folder and the package folders out of the builder.
@@ -52,10 +52,18 @@ def plan_in_place(
     runtime_os: Optional[str] = None,
     extra_runtime: Iterable[str] = (),
     extra_builder: Iterable[str] = (),
+    runtime_packages: Optional[list[str]] = None,
 ) -> Plan:
-    """Builder = the original build; runtime = ``runtime_image`` + ``folders`` copied from the builder."""
-    runtime_uses = " ".join(meta_lines(f, ("CMD", "ENTRYPOINT", "HEALTHCHECK")))
-    _, runtime_pkgs = split_os_packages(f.os_packages, runtime_uses)
+    """Builder = the original build; runtime = ``runtime_image`` + ``folders`` copied from the builder.
+
+    ``runtime_packages``: the OS packages the runtime installs, when the recipe names them
+    itself (by default, what ``split_os_packages`` leaves of the build's packages).
+    """
+    if runtime_packages is not None:
+        runtime_pkgs = list(runtime_packages)
+    else:
+        runtime_uses = " ".join(meta_lines(f, ("CMD", "ENTRYPOINT", "HEALTHCHECK")))
+        _, runtime_pkgs = split_os_packages(f.os_packages, runtime_uses)
     runtime = stage_prelude(f)
     manager = runtime_os or ("apk" if "alpine" in runtime_image else "apt")
     rt_os = os_install(manager, runtime_pkgs, Settings(cache_mounts=False))

@@ -44,6 +44,14 @@ DISTROLESS_JAVA = ("17", "21")
 
 # Java versions Eclipse Temurin publishes JRE images for (eclipse-temurin:<v>-jre).
 TEMURIN_JRE = ("8", "11", "16", "17", "18", "19", "20", "21", "22", "23", "24", "25")
+# Java versions with no Temurin JRE whose last ``openjdk`` slim image is known, by its explicit
+# version tag. The openjdk image is deprecated (docker-library/docs#2162, 2022) and its moving
+# tags (``14-slim``, ``14-jdk-slim``) were deleted from Docker Hub in November 2025
+# (docker-library/openjdk#550), which kept the explicit historical versions. openjdk:14-slim
+# was openjdk:14.0.2-jdk-slim-buster, built 2020-07-29, ~414 MB on disk (repo-info
+# repos/openjdk/local/14-slim.md, as mirrored in maxmood96/repo-info@9802b00); gradle:jdk14
+# was gradle:6.4.1-jdk14, ~714 MB (repos/gradle/local/jdk14.md, maxmood96/repo-info@0e5ae97).
+OPENJDK_SLIM = {"14": "openjdk:14.0.2-jdk-slim-buster"}
 
 
 def java_major(base: str, p: ProjectFiles) -> Optional[str]:
@@ -166,9 +174,23 @@ def plan_java(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
         )
     if not major:
         raise Decline(f"cannot tell the Java version of {f.base}; use an image tag that names it (e.g. maven:3-eclipse-temurin-21)")
-    if major not in TEMURIN_JRE:
-        raise Decline(f"Java {major}: Eclipse Temurin publishes no JRE image for it (JREs exist for {', '.join(TEMURIN_JRE)}); move to an LTS version")
+    legacy = OPENJDK_SLIM.get(major) if major not in TEMURIN_JRE else None
+    if major not in TEMURIN_JRE and legacy is None:
+        raise Decline(
+            f"Java {major}: Eclipse Temurin publishes no JRE image for it (JREs exist for {', '.join(TEMURIN_JRE)}), and the planner "
+            f"knows no other published Java {major} runtime smaller than {f.base}; move to an LTS version"
+        )
     family = s.target_base
+    if legacy is not None:
+        # A JDK on Debian slim: still smaller than the build image, and the same Java version.
+        if family != "slim":
+            notes.append(f"target_base is {family}, but the only Java {major} runtime the planner knows is {legacy} (Debian slim).")
+        family = "slim"
+        notes.append(
+            f"Java {major} has no Eclipse Temurin JRE: the runtime is {legacy}, the last Java {major} build of the openjdk image, "
+            "which is deprecated and gets no updates (security fixes included), and is a full JDK on Debian 10. It keeps the "
+            f"Java version the jar was built for; moving to an LTS Java (17, 21) gives a maintained, smaller JRE runtime."
+        )
     if family == "scratch":
         notes.append("target_base is scratch, but a jar needs a JRE: using distroless Java instead.")
         family = "distroless"
@@ -180,7 +202,7 @@ def plan_java(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
     if family == "distroless" and major not in DISTROLESS_JAVA:
         notes.append(f"Using eclipse-temurin:{major}-jre: distroless has Java {' and '.join(DISTROLESS_JAVA)} only.")
         family = "slim"
-    runtime_image = {
+    runtime_image = legacy or {
         "distroless": f"gcr.io/distroless/java{major}-debian12",
         "alpine": f"eclipse-temurin:{major}-jre-alpine",
         "slim": f"eclipse-temurin:{major}-jre",
@@ -252,7 +274,9 @@ def plan_java(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
             "runtime",
             runtime_image,
             [x for x in runtime if x],
-            f"only a Java {major} runtime and {what}: no JDK, build tool, local repository or sources.",
+            f"only a Java {major} runtime and {what}: no "
+            + ("" if legacy else "JDK, ")
+            + "build tool, local repository or sources.",
         )
     )
     summary = (
