@@ -57,6 +57,8 @@ def converted(text: str, project: ProjectFiles = NODE_PROJECT, **settings) -> Pr
         ("FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN echo on > /etc/flag\nCMD [\"node\", \"a.js\"]\n", "echo on > /etc/flag"),
         ("FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm i -g pm2 && npm ci\nCMD [\"pm2-runtime\", \"a.js\"]\n", "pm2-runtime"),
         ("FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"a.js\"]\nFROM", "syntax"),
+        # S3Puzzle/Name-service (bench/convert-corpus): the build runs before any source is in the image.
+        ("FROM maven:3.8.2-jdk-8\nRUN mvn clean package\nARG JAR_FILE=target/*.jar\nCOPY ${JAR_FILE} app.jar\nENTRYPOINT [\"java\",\"-jar\",\"/app.jar\"]\n", "runs before anything is copied into the image (no pom.xml there)"),
         # blackestwhite/autocker (bench/convert-corpus): every RUN quotes its whole command.
         ("FROM golang\nRUN \"mkdir app\"\nADD . /app\nWORKDIR /app\nRUN \"go build main.go\"\nCMD [\"./main\"]\n", "looks for one program named `mkdir app`"),
         # ragesh-pakkath/goservice (bench/convert-corpus): a CMD that is not valid JSON.

@@ -149,6 +149,13 @@ def plan_java(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
         raise Decline("no `mvn package` or `gradle build`: cannot tell how the jar is built")
     tool = builds[0].step.tool  # type: ignore[union-attr]
     tool_word = builds[0].words[0]
+    ran_at = next((i.start_line for i in f.doc.stages[0].instructions if i.keyword == "RUN" and builds[0].text in f.text_of(i)), None)
+    if ran_at is not None and not any(c.ins.start_line < ran_at for c in f.copies):
+        manifest = "pom.xml" if tool == "maven" else "build.gradle"
+        raise Decline(
+            f"the original does not build: `{builds[0].text}` runs before anything is copied into the image (no {manifest} there); "
+            "copy the project before the build and the planner can split it"
+        )
     shipped = _context_jar(f)
     if shipped:
         raise Decline(
