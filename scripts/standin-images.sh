@@ -23,7 +23,7 @@ IMAGES=(
   "distroless-node-nonroot|gcr.io/distroless/nodejs22-debian12:nonroot gcr.io/distroless/nodejs20-debian12:nonroot"
   "python-slim|python:3.12-slim python:3.12-slim-bookworm python:3.11-slim python:3-slim"
   "python|python:3.12 python:3.12-bookworm python:3.11 python:3"
-  "golang|golang:1.27 golang:1.24 golang:1.23 golang:1.22"
+  "golang|golang:1.27 golang:1.24 golang:1.23 golang:1.22 golang:1.16"
   "distroless-static|gcr.io/distroless/static-debian12 gcr.io/distroless/static-debian12:nonroot gcr.io/distroless/static"
   "distroless-base|gcr.io/distroless/base-debian12 gcr.io/distroless/cc-debian12"
 )

@@ -302,6 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--verify-engine", choices=("auto", "docker", "podman", "buildah"), help="container engine for verification (setting verify.engine)")
         p.add_argument("--build-timeout", type=float, metavar="SECONDS", help="stop a build after this long (setting verify.build_timeout)")
         p.add_argument("--run-timeout", type=float, metavar="SECONDS", help="seconds a started image gets to open its ports (setting verify.run_timeout)")
+        p.add_argument("--verify-env", action="append", metavar="NAME=VALUE", help="an environment variable both images get when they run, as docker run -e gives it (repeatable; setting verify.env)")
 
     def settings_flags(p: argparse.ArgumentParser) -> None:
         p.add_argument("--select", help="only these rule codes or prefixes, comma-separated (e.g. SLIM1,SLIM201)")

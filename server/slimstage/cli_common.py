@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import stat
 import sys
 from pathlib import Path
@@ -122,9 +123,30 @@ def settings_from_args(args: argparse.Namespace, start: Path) -> Settings:
     for flag, key in (("verify", "enabled"), ("verify_engine", "engine"), ("build_timeout", "build_timeout"), ("run_timeout", "run_timeout")):
         if getattr(args, flag, None) is not None:
             verify[key] = getattr(args, flag)
+    env = verify_env(getattr(args, "verify_env", None) or [])
+    if env:
+        verify["env"] = env
     if verify:
         overrides.setdefault("verify", {}).update(verify)
     settings, problems = settings_mod.load(start, overrides)
     for p in problems:
         print(f"slimstage: {p}", file=sys.stderr)
     return settings
+
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def verify_env(items: list[str]) -> dict[str, str]:
+    """``--verify-env NAME=VALUE`` flags -> {NAME: VALUE} (the last of a name wins). A bare
+    NAME is refused rather than read from this environment, as ``docker run -e NAME`` would:
+    what reaches the containers is what the command line says. A value is never quoted back."""
+    env: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not _ENV_NAME.match(name):
+            raise UsageError("--verify-env takes NAME=VALUE, and NAME must be letters, digits and _ (not starting with a digit)")
+        if not sep:
+            raise UsageError(f"--verify-env takes NAME=VALUE: {name} has no value (it is not read from this environment)")
+        env[name] = value
+    return env

@@ -95,6 +95,9 @@ class VerifySettings:
     run_timeout: float = 30.0
     """Seconds a started image gets to open its EXPOSEd ports and pass its HEALTHCHECK."""
 
+    env: dict[str, str] = field(default_factory=dict)
+    """Environment variables both images get when verification runs them, as ``docker run -e`` gives them (NAME = "value"; the CLI's --verify-env NAME=VALUE adds to them). A project file may set them: they only reach the containers of a verification you enabled yourself, which run the project's own code anyway; values are taken literally (never read from your environment), and values that look secret are masked in what verification prints."""
+
 
 @dataclass
 class Settings:
@@ -233,6 +236,11 @@ def _coerce(value: Any, default: Any, name: str, path: str, problems: list[Setti
             return [v.strip().upper() for v in value]
         problems.append(SettingsProblem(path, f"expected a list of rule codes, got {value!r}"))
         return default
+    if isinstance(default, dict) and path == "verify.env":
+        if isinstance(value, Mapping) and all(isinstance(k, str) and _ENV_NAME.match(k) and isinstance(v, str) for k, v in value.items()):
+            return dict(value)
+        problems.append(SettingsProblem(path, "expected a table of environment variable names (letters, digits, _) to string values; the values given are not shown"))
+        return default
     if isinstance(default, dict):
         if isinstance(value, Mapping) and all(
             isinstance(k, str) and isinstance(v, str) and v.lower() in SEVERITIES for k, v in value.items()
@@ -269,6 +277,8 @@ def _merge(base: Any, overrides: Mapping[str, Any], problems: list[SettingsProbl
             problems += [dataclasses.replace(p, message=p.message.replace(repr(value), "a value that is not shown")) for p in found]
             continue
         changes[name] = _coerce(value, getattr(base, name), name, prefix + name, problems)
+        if prefix + name == "verify.env":  # each source adds variables, as each -e does
+            changes[name] = {**getattr(base, name), **changes[name]}
     return dataclasses.replace(base, **changes) if changes else base
 
 

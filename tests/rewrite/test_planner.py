@@ -176,6 +176,47 @@ def test_go_static_and_cgo() -> None:
     assert "base-debian12" in p.dockerfile and "golang:1.27-bookworm" in p.dockerfile
 
 
+def test_go_without_go_mod_says_it_downloads_nothing() -> None:
+    # vadim16795/go_simple_app (tests/fixtures/apps/go-simple-app): `go build main.go`, no go.mod.
+    go = "FROM golang:1.16\nWORKDIR /app\nCOPY . .\nRUN go build -o main main.go\nEXPOSE 8080\nCMD [ \"/app/main\" ]\n"
+    p = converted(go, ProjectFiles(frozenset({"main.go", "Dockerfile"}), True, {}))
+    assert "COPY go.mod" not in p.dockerfile and "go mod download" not in p.dockerfile
+    assert "no go.mod in the context" in p.explanation_text() and "downloads the modules" not in p.explanation_text()
+
+
+PYTHON_PORT_80 = """FROM python:3.11-slim
+WORKDIR /usr/local/app
+COPY requirements.txt ./requirements.txt
+RUN pip install --no-cache-dir -r requirements.txt
+COPY . .
+EXPOSE 80
+CMD ["gunicorn", "app:app", "-b", "0.0.0.0:80"]
+"""
+PYTHON_PROJECT = ProjectFiles(frozenset({"requirements.txt", "app.py"}), True, {"requirements.txt": "Flask\ngunicorn\n"})
+
+
+@pytest.mark.parametrize(
+    "text, project",
+    [
+        # dockersamples/example-voting-app's vote (tests/fixtures/apps/voting-app-vote): gunicorn on port 80
+        (PYTHON_PORT_80, PYTHON_PROJECT),
+        (NODE.replace("EXPOSE 3000", "EXPOSE 80 443"), NODE_PROJECT),
+        ("FROM golang:1.27\nWORKDIR /src\nCOPY . .\nRUN go build -o /bin/app .\nEXPOSE 443/tcp\nCMD [\"/bin/app\"]\n", ProjectFiles(frozenset({"go.mod", "main.go"}), True, {})),
+    ],
+)
+def test_a_root_image_on_a_port_below_1024_keeps_root(text: str, project: ProjectFiles) -> None:
+    # An unprivileged user cannot bind it outside Docker (buildah, Kubernetes, hosts): keep root, say why.
+    p = converted(text, project)
+    runtime = p.dockerfile.split(" AS runtime", 1)[1]
+    assert "\nUSER " not in runtime and not p.contract_changes
+    assert any("still runs as root" in n and "1024" in n for n in p.notes)
+
+
+def test_a_port_of_1024_or_above_still_drops_root() -> None:
+    p = converted(PYTHON_PORT_80.replace("80", "8000"), PYTHON_PROJECT)
+    assert "USER app" in p.dockerfile and not any("still runs as root" in n for n in p.notes)
+
+
 def test_existing_user_is_kept() -> None:
     p = converted(NODE.replace("EXPOSE 3000", "USER node\nEXPOSE 3000"), target_base="slim")
     assert p.dockerfile.count("USER node") == 1 and not p.contract_changes

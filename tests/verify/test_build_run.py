@@ -205,3 +205,15 @@ def _cmdline(pid: int) -> list[str]:
             return fh.read().decode("utf-8", "replace").split("\0")
     except OSError:
         return []
+
+
+def test_verify_env_reaches_the_container_and_secret_values_are_masked(engine: str, cli_env: dict) -> None:
+    app = TINY / "port-from-env" / "Dockerfile"
+    token = "ghp_" + "abcdefghijklmnopqrstuvwxyz0123456789"
+    given = slimstage("verify", str(app), "--verify-engine", engine, "--verify-env", "PORT=18931", env=cli_env)
+    assert given.returncode == 0, given.stderr
+    assert "- original: built, stayed up, port 18931 answered" in given.stderr
+    missing = slimstage("verify", str(app), "--verify-engine", engine, "--verify-env", f"API_TOKEN={token}", env=cli_env)
+    assert missing.returncode == EXIT_VERIFY_FAILED, missing.stderr
+    assert "exited 1" in missing.stderr and "no PORT given (token <API_TOKEN masked>)" in missing.stderr
+    assert token not in missing.stderr + missing.stdout

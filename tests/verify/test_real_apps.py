@@ -28,6 +28,8 @@ APPS = ROOT / "tests" / "fixtures" / "apps"
 REAL_APPS = {
     "fcc-timestamp": "port 3000 answered",
     "tarot-deck-service": "",  # EXPOSEs nothing: staying up is what it does
+    "voting-app-vote": "port 80 answered",
+    "go-simple-app": "port 8080 answered",
 }
 
 

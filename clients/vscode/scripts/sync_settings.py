@@ -82,6 +82,8 @@ def contribution(row: dict[str, Any]) -> dict[str, Any]:
             prop["enum"] = list(row["choices"])
     elif kind == "list":
         prop = {"type": "array", "items": {"type": "string"}, "uniqueItems": True}
+    elif kind == "dict" and row["key"] == "verify.env":  # variable name -> value
+        prop = {"type": "object", "additionalProperties": {"type": "string"}}
     elif kind == "dict":
         prop = {
             "type": "object",

@@ -227,6 +227,24 @@ def port(f: SourceFacts) -> Optional[str]:
     return None
 
 
+def privileged_port(f: SourceFacts) -> Optional[int]:
+    """The lowest port below 1024 the image EXPOSEs, if any: a recipe that would switch a root
+    image to an unprivileged user keeps root instead, since such a user binds it only where the
+    runtime lowers ``net.ipv4.ip_unprivileged_port_start`` (Docker does, Kubernetes and hosts by
+    default do not), and moving the port changes what its clients connect to."""
+    low = [int(p) for p in (w.split("/", 1)[0] for w in f.contract.ports) if p.isdigit() and int(p) < 1024]
+    return min(low) if low else None
+
+
+def kept_root(port: int) -> str:
+    """The note of a recipe that kept root for ``privileged_port``."""
+    return (
+        f"The image still runs as root: it listens on port {port}, which an unprivileged user can bind only where the "
+        "runtime allows it (Docker does; Kubernetes and plain hosts do not by default). Move it to a port of 1024 or "
+        "above and add a USER to drop root."
+    )
+
+
 def healthcheck(f: SourceFacts, settings: Settings, probe: Optional[list[str]], notes: list[str]) -> list[str]:
     """The original HEALTHCHECK, or a TCP check on the exposed port when ``include_healthcheck``."""
     original = last_meta(f, "HEALTHCHECK")

@@ -26,9 +26,11 @@ from .common import (
     envs_before,
     healthcheck,
     image_copy_split,
+    kept_root,
     meta_lines,
     original_user,
     os_install,
+    privileged_port,
     run,
     source_copy_lines,
     stage_prelude,
@@ -173,7 +175,8 @@ def plan_go(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
     builder += envs_before(f, "tool") + tool_copies + [run(c.text, s) for c in f.of_kind("tool")]
     builder.append(workdir_line(f.workdir) or "")
     builder += envs_before(f, "deps", "copy")
-    if not p.known or p.has("go.mod"):
+    modules = not p.known or p.has("go.mod")
+    if modules:
         sums = " go.sum" if (p.has("go.sum") or not p.known) else ""
         builder.append(f"COPY go.mod{sums} ./")
         if not p.has("vendor"):
@@ -204,8 +207,11 @@ def plan_go(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
         runtime.append(copy_from("builder", src, dst))
     runtime += runtime_copies + meta_lines(f, ("EXPOSE", "VOLUME", "STOPSIGNAL"))
     user = original_user(f)
+    low_port = privileged_port(f)
     if user:
         runtime.append(f"USER {user}")
+    elif low_port is not None:
+        notes.append(kept_root(low_port))
     else:
         new_user = {"distroless": "nonroot:nonroot"}.get(family, "65532:65532")
         runtime.append(f"USER {new_user}")
@@ -226,7 +232,8 @@ def plan_go(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
             "builder",
             builder_image,
             [x for x in builder if x],
-            "downloads the modules from go.mod and go.sum first (reused until they change), then compiles "
+            ("downloads the modules from go.mod and go.sum first (reused until they change), then compiles " if modules
+             else "compiles (no go.mod in the context: nothing to download) ")
             + names
             + "; the toolchain and sources stay here.",
         )

@@ -25,11 +25,13 @@ from .common import (
     healthcheck,
     image_copy_split,
     is_root,
+    kept_root,
     major_of,
     meta_lines,
     needs_shell,
     original_user,
     os_install,
+    privileged_port,
     rel_to,
     run,
     source_copy_lines,
@@ -394,8 +396,11 @@ def _runtime_stage(
     lines += artifacts
     lines += meta_lines(f, ("EXPOSE", "VOLUME", "STOPSIGNAL"))
     user = original_user(f)
+    low_port = privileged_port(f)
     if user:
         lines.append(f"USER {user}")
+    elif low_port is not None:
+        notes.append(kept_root(low_port))
     else:
         new_user = "nonroot" if family == "distroless" else ("bun" if "oven/bun" in image else "node")
         lines.append(f"USER {new_user}")

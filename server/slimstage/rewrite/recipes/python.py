@@ -23,8 +23,10 @@ from .common import (
     healthcheck,
     image_copy_split,
     meta_lines,
+    kept_root,
     original_user,
     os_install,
+    privileged_port,
     run,
     source_copy_lines,
     split_os_packages,
@@ -229,10 +231,11 @@ def plan_python(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
     if rt_os:
         runtime.append(rt_os)
     user = original_user(f)
+    low_port = privileged_port(f) if not user else None
     user_cmds = [f"RUN {c.text}" for c in f.of_kind("user")]
     if user_cmds:
         runtime += user_cmds
-    elif not user:
+    elif not user and low_port is None:
         runtime += unprivileged_user(family, APP_USER)[0]
     runtime.append(f"ENV VIRTUAL_ENV={VENV} PATH=\"{VENV}/bin:$PATH\"")
     runtime.append(workdir_line(f.final_workdir) or "")
@@ -242,6 +245,8 @@ def plan_python(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
     runtime += runtime_copies + meta_lines(f, ("EXPOSE", "VOLUME", "STOPSIGNAL"))
     if user:
         runtime.append(f"USER {user}")
+    elif low_port is not None:
+        notes.append(kept_root(low_port))
     else:
         runtime.append(f"USER {APP_USER}")
         changes.append(f"USER {APP_USER}: the app no longer runs as root (a system user created in the runtime stage).")

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Optional
 
 from . import proc
-from .engine import Buildah, Container, Engine, ImageInfo, StartError, discover, is_root_user, unprivileged_port_start
+from .engine import Buildah, Container, Engine, Env, ImageInfo, StartError, discover, is_root_user, unprivileged_port_start
 from .result import Build, Image, Report, Run
 
 Progress = Callable[[str], None]
@@ -173,8 +173,9 @@ def _port_open(port: int, host: str = "127.0.0.1") -> bool:
         return False
 
 
-async def run(engine: Engine, session: Session, which: str, tag: str, info: ImageInfo, limits: Limits, progress: Progress, require_ports: tuple[int, ...] = ()) -> Run:
-    """Start ``tag`` as ``docker run`` would, for at most ``limits.run_timeout`` seconds."""
+async def run(engine: Engine, session: Session, which: str, tag: str, info: ImageInfo, limits: Limits, progress: Progress, require_ports: tuple[int, ...] = (), env: Env = (), mask: Callable[[str], str] = lambda s: s) -> Run:
+    """Start ``tag`` as ``docker run -e NAME=value ...`` would (``env``), for at most
+    ``limits.run_timeout`` seconds. What it printed comes back masked."""
     label = "the original" if which == "original" else "the rewrite"
     progress(f"Running {label}…")
     ports = tuple(sorted(set(info.ports) | set(require_ports)))
@@ -194,9 +195,9 @@ async def run(engine: Engine, session: Session, which: str, tag: str, info: Imag
                         "`sysctl net.ipv4.ip_unprivileged_port_start=0` (Docker allows it inside a container); not checked"
                     )
     try:
-        container: Container = await engine.start(tag, session.container(which), info)
+        container: Container = await engine.start(tag, session.container(which), info, env)
     except StartError as exc:
-        return Run(False, message=f"{label} did not start: {exc}")
+        return Run(False, message=mask(f"{label} did not start: {exc}"))
     opened: dict[int, bool] = {p: False for p in ports if p not in skip}
     health: Optional[bool] = None
     health_argv = info.health_argv()
@@ -215,7 +216,7 @@ async def run(engine: Engine, session: Session, which: str, tag: str, info: Imag
             if all(opened.values()):
                 if health_argv and health is not True:
                     done = await container.exec(health_argv, timeout=max(1.0, min(10.0, deadline - time.monotonic())))
-                    health, health_out = done.ok, done.tail[-5:]
+                    health, health_out = done.ok, tuple(mask(ln) for ln in done.tail[-5:])
                     if not health:
                         await asyncio.sleep(1.0)
                         continue
@@ -228,7 +229,7 @@ async def run(engine: Engine, session: Session, which: str, tag: str, info: Imag
             if not await container.alive():
                 exit_code = await container.exit_code()
         stayed_up = exit_code is None
-        log = tuple(container.log_tail())
+        log = tuple(mask(ln) for ln in container.log_tail())
     finally:
         await container.stop()
     ok_exit = stayed_up or exit_code == 0
@@ -268,9 +269,10 @@ def _log_hint(r: Run) -> str:
     return f" ({pick[0][:200]})" if pick else ""
 
 
-async def verify(original_text: str, rewrite_text: Optional[str], context: str, *, engine: Optional[Engine] = None, engine_name: str = "auto", target: str = "", limits: Limits = Limits(), progress: Progress = _silent, on_line: Optional[proc.OnLine] = None, mask: Callable[[str], str] = lambda s: s, original: Optional[Image] = None) -> Report:
+async def verify(original_text: str, rewrite_text: Optional[str], context: str, *, engine: Optional[Engine] = None, engine_name: str = "auto", target: str = "", limits: Limits = Limits(), progress: Progress = _silent, on_line: Optional[proc.OnLine] = None, mask: Callable[[str], str] = lambda s: s, original: Optional[Image] = None, env: Env = ()) -> Report:
     """Build, run and measure the original (and the rewrite, when given). ``original``: what an
-    earlier verification of the same original found (Claude's later rounds reuse it)."""
+    earlier verification of the same original found (Claude's later rounds reuse it). ``env``:
+    what both runs get, as ``docker run -e`` gives it."""
     if engine is None:
         found = await asyncio.to_thread(discover, engine_name)
         if found.engine is None:
@@ -278,7 +280,7 @@ async def verify(original_text: str, rewrite_text: Optional[str], context: str, 
         engine = found.engine
     session = Session(engine)
     try:
-        report = await _verify(engine, session, original_text, rewrite_text, context, target, limits, progress, on_line, mask, original)
+        report = await _verify(engine, session, original_text, rewrite_text, context, target, limits, progress, on_line, mask, original, env)
     finally:
         await _cleanup(session)
     if session.left:
@@ -286,7 +288,7 @@ async def verify(original_text: str, rewrite_text: Optional[str], context: str, 
     return report
 
 
-async def _verify(engine: Engine, session: Session, original_text: str, rewrite_text: Optional[str], context: str, target: str, limits: Limits, progress: Progress, on_line: Optional[proc.OnLine], mask: Callable[[str], str], known: Optional[Image] = None) -> Report:
+async def _verify(engine: Engine, session: Session, original_text: str, rewrite_text: Optional[str], context: str, target: str, limits: Limits, progress: Progress, on_line: Optional[proc.OnLine], mask: Callable[[str], str], known: Optional[Image] = None, env: Env = ()) -> Report:
     images: dict[str, Image] = {}
     notes: list[str] = []
     reuse = known is not None and known.build.ok and known.info is not None and known.run is not None and rewrite_text is not None
@@ -333,7 +335,7 @@ async def _verify(engine: Engine, session: Session, original_text: str, rewrite_
         require = ()
         if which == "rewrite" and "original" in images and images["original"].run is not None:
             require = tuple(p for p, ok in images["original"].run.ports.items() if ok)
-        r = await run(engine, session, which, f"localhost/{session.prefix}:{which}", info, limits, progress, require)
+        r = await run(engine, session, which, f"localhost/{session.prefix}:{which}", info, limits, progress, require, env, mask)
         images[which] = replace(images[which], run=r)
         notes.extend(n for n in r.notes if n not in notes)
         if r.inconclusive:

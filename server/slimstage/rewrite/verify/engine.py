@@ -27,6 +27,16 @@ ENGINES = ("docker", "podman", "buildah")
 STANDIN_LABEL = "io.slimstage.standin"
 PROBE_TIMEOUT = 15.0
 
+Env = tuple[tuple[str, str], ...]  # (NAME, value) pairs a run adds to the image's ENV
+
+
+def env_flags(flag: str, env: Env) -> list[str]:
+    """``-e NAME=value`` (docker, podman) or ``--env NAME=value`` (buildah run) for each pair."""
+    out: list[str] = []
+    for name, value in env:
+        out += [flag, f"{name}={value}"]
+    return out
+
 
 @dataclass(frozen=True)
 class ImageInfo:
@@ -170,7 +180,8 @@ class Engine:
         proc.query([self.binary, "rm", "-f", name], timeout=60)
 
     # -- run -------------------------------------------------------------------------------
-    async def start(self, tag: str, name: str, image: ImageInfo) -> Container:
+    async def start(self, tag: str, name: str, image: ImageInfo, env: Env = ()) -> Container:
+        """Start ``tag`` as ``docker run`` would, with ``env`` added to the image's ENV (``-e``)."""
         raise NotImplementedError
 
 
@@ -199,8 +210,8 @@ class CliEngine(Engine):
             argv += ["--target", target]
         return argv + [context]
 
-    async def start(self, tag: str, name: str, image: ImageInfo) -> Container:
-        done = await proc.run([self.binary, "run", "-d", "--name", name, "-P", tag], timeout=120)
+    async def start(self, tag: str, name: str, image: ImageInfo, env: Env = ()) -> Container:
+        done = await proc.run([self.binary, "run", "-d", "--name", name, "-P", *env_flags("-e", env), tag], timeout=120)
         if not done.ok:
             text = done.text()
             if self.name == "podman" and "OCI" in text and shutil.which("buildah"):
@@ -208,7 +219,7 @@ class CliEngine(Engine):
                 self.remove_container(name)
                 fallback = Buildah(shutil.which("buildah") or "buildah")
                 self.notes = (f"podman could not start a container here ({_last(text)}); it ran with buildah instead.",) + fallback.notes
-                return await fallback.start(tag, name, image)
+                return await fallback.start(tag, name, image, env)
             raise StartError(_last(text) or "the container did not start")
         return CliContainer(self, name)
 
@@ -322,7 +333,7 @@ class Buildah(Engine):
     def remove_container(self, name: str) -> None:
         proc.query([self.binary, "rm", name], timeout=60)
 
-    async def start(self, tag: str, name: str, image: ImageInfo) -> Container:
+    async def start(self, tag: str, name: str, image: ImageInfo, env: Env = ()) -> Container:
         made = await asyncio.to_thread(proc.query, [self.binary, "from", "--pull-never", "--name", name, tag], 120)
         if not made.ok:
             raise StartError(made.why())
@@ -335,7 +346,7 @@ class Buildah(Engine):
             run += ["--user", image.user]
         if image.workdir:
             run += ["--workingdir", image.workdir]
-        run += [name, "--", *argv]
+        run += [*env_flags("--env", env), name, "--", *argv]
         tail: deque = deque(maxlen=200)
         try:
             p = await proc.start(run)
@@ -343,12 +354,13 @@ class Buildah(Engine):
             await asyncio.to_thread(self.remove_container, name)
             raise
         reader = asyncio.ensure_future(proc.pump(p, tail, None))
-        return BuildahContainer(self, name, p, reader, tail)
+        return BuildahContainer(self, name, p, reader, tail, env)
 
 
 class BuildahContainer(Container):
-    def __init__(self, engine: Buildah, name: str, p: asyncio.subprocess.Process, reader: asyncio.Future, tail: deque) -> None:
+    def __init__(self, engine: Buildah, name: str, p: asyncio.subprocess.Process, reader: asyncio.Future, tail: deque, env: Env = ()) -> None:
         self.engine = engine
+        self.env = env  # a HEALTHCHECK run through ``buildah run`` sees them, as ``docker exec`` does
         self.name = name
         self.proc = p
         self.reader = reader
@@ -361,7 +373,7 @@ class BuildahContainer(Container):
         return self.proc.returncode
 
     async def exec(self, argv: Sequence[str], timeout: float) -> proc.Done:
-        return await proc.run([self.engine.binary, "run", "--isolation=chroot", self.name, "--", *argv], timeout=timeout)
+        return await proc.run([self.engine.binary, "run", "--isolation=chroot", *env_flags("--env", self.env), self.name, "--", *argv], timeout=timeout)
 
     def log_tail(self) -> list[str]:
         return [ln for ln in self.tail if not ln.startswith(("subprocess exited", "Error: exit status"))][-30:]

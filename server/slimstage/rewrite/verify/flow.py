@@ -28,16 +28,28 @@ def limits_from(settings: Settings) -> Limits:
     return Limits(build_timeout=settings.verify.build_timeout, run_timeout=settings.verify.run_timeout)
 
 
-def masker(original_text: str) -> Callable[[str], str]:
-    """Mask in build logs what the conversion masks before it talks to Claude."""
+def masker(original_text: str, env: Optional[dict] = None) -> Callable[[str], str]:
+    """Mask in build and run logs what the conversion masks before it talks to Claude, and
+    the ``verify.env`` values that look secret (by their name or their shape): an app may
+    print its environment, and the engine's own errors may quote its command line."""
     from ...dockerfile import parse
-    from ..redact import redact
+    from ..redact import looks_like_secret_value, redact, secret_name
+
+    hidden = sorted(
+        ((name, value) for name, value in (env or {}).items() if len(value) >= 4 and (secret_name(name) or looks_like_secret_value(value))),
+        key=lambda pair: -len(pair[1]),
+    )
+
+    def env_values(text: str) -> str:
+        for name, value in hidden:
+            text = text.replace(value, f"<{name} masked>")
+        return text
 
     try:
         redaction = redact(parse(original_text))
     except Exception:  # masking must never stop verification
-        return lambda s: s
-    return redaction.apply
+        return env_values
+    return lambda text: env_values(redaction.apply(text))
 
 
 def context_dir(context: BuildContext, fallback: Optional[Path] = None) -> Optional[str]:
@@ -59,7 +71,8 @@ async def verify_text(original_text: str, rewrite_text: Optional[str], context: 
             return Report("unavailable", "", message=f"not verified: {why}")
     return await verify(
         original_text, rewrite_text, context, engine=engine, target=settings.target,
-        limits=limits_from(settings), progress=progress, on_line=on_line, mask=masker(original_text), original=original,
+        limits=limits_from(settings), progress=progress, on_line=on_line, mask=masker(original_text, settings.verify.env), original=original,
+        env=tuple(settings.verify.env.items()),
     )
 
 
