@@ -10,7 +10,7 @@
 # done. One mmdebstrap rootfs (about 20 s), every other image derived from it.
 # Needs root, buildah and mmdebstrap (scripts/install-test-deps.sh installs them).
 set -euo pipefail
-STANDIN_VERSION=3
+STANDIN_VERSION=4
 started=$SECONDS
 LABEL=io.slimstage.standin
 
@@ -60,6 +60,9 @@ if [ -f /etc/apt/sources.list.d/debian.sources ]; then
 else
   printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm bookworm-updates\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' > "$work/ctx/debian.sources"
 fi
+# bookworm-backports, from the same mirror, for the Go stand-in only
+mirror=$(awk '/^URIs:/ {print $2; exit}' "$work/ctx/debian.sources")
+printf 'Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "${mirror:-http://deb.debian.org/debian}" > "$work/ctx/backports.sources"
 c=$(buildah from scratch)
 buildah add --quiet "$c" "$work/rootfs.tar" / >/dev/null
 buildah config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --cmd bash "$c"
@@ -126,9 +129,15 @@ bud python "
 FROM slimstage-standin/python-slim
 RUN $APT python3-dev build-essential >/dev/null && $CLEAN"
 
+# Go 1.23 from bookworm-backports (bookworm's own golang-go is 1.19, older than what go.mod files
+# written today ask for: http.ServeMux patterns need 1.22). GOTOOLCHAIN=local: a go.mod asking
+# for a newer Go fails at once instead of trying to download a toolchain (proxy.golang.org is not
+# reachable from a build here).
 bud golang "
 FROM slimstage-standin/base
-RUN $APT golang-go git >/dev/null && $CLEAN
+COPY backports.sources /etc/apt/sources.list.d/backports.sources
+RUN $APT -t bookworm-backports golang-1.23-go git >/dev/null && $CLEAN \\
+ && ln -s /usr/lib/go-1.23/bin/go /usr/local/bin/go && ln -s /usr/lib/go-1.23/bin/gofmt /usr/local/bin/gofmt
 ENV GOTOOLCHAIN=local GOFLAGS=-mod=mod GOPATH=/go PATH=/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 WORKDIR /go"
 
