@@ -16,8 +16,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "server"))
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "server"), os.environ.get("PYTHONPATH")]))
 # The user's own slimstage config (~/.config/slimstage/config.toml) must not steer the tests:
-# point every process at an empty config folder (a test that wants one sets its own).
+# point every process at a config folder of the tests' own (a test that wants another sets its
+# own). It turns off the local image lookups: on a machine with an engine and the stand-in
+# images, hover, lenses and hints would switch from the table's estimate to the measured size
+# whenever a lookup finished first, and tests that read estimates would race it
+# (tests/verify/test_hover_measured.py turns them on, with its own config folder).
 os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="slimstage-test-config-")
+os.makedirs(os.path.join(os.environ["XDG_CONFIG_HOME"], "slimstage"))
+with open(os.path.join(os.environ["XDG_CONFIG_HOME"], "slimstage", "config.toml"), "w", encoding="utf-8") as _fh:
+    _fh.write("local_image_sizes = false\n")
 FIXTURES = ROOT / "tests" / "fixtures"
 CORPUS = ROOT.parent / "shared" / "corpus"
 EXAMPLES = ROOT / "examples"
