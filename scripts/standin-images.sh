@@ -10,7 +10,7 @@
 # done. One mmdebstrap rootfs (about 20 s), every other image derived from it.
 # Needs root, buildah and mmdebstrap (scripts/install-test-deps.sh installs them).
 set -euo pipefail
-STANDIN_VERSION=4
+STANDIN_VERSION=5
 started=$SECONDS
 LABEL=io.slimstage.standin
 
@@ -122,7 +122,7 @@ bud python-slim "
 FROM slimstage-standin/base
 RUN $APT python3 python3-pip python3-venv python-is-python3 >/dev/null && $CLEAN \\
  && rm -f /usr/lib/python3*/EXTERNALLY-MANAGED
-ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt
+ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
 CMD [\"python3\"]"
 
 bud python "
