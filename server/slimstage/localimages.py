@@ -200,10 +200,10 @@ class LocalImages:
                 before = self._cache.get(ref)
                 self._cache[ref] = (time.monotonic(), found)
                 self._cache.move_to_end(ref)
+                while len(self._cache) > MAX_ENTRIES:
+                    self._cache.popitem(last=False)
             if found is not None and (before is None or before[1] != found) and self._on_new is not None:
                 try:
                     self._on_new()
                 except Exception:  # a listener's failure must not stop the lookups
                     pass
-                while len(self._cache) > MAX_ENTRIES:
-                    self._cache.popitem(last=False)

@@ -274,3 +274,26 @@ def test_a_new_figure_calls_on_new_once_and_a_repeat_does_not() -> None:
         assert calls == [1]
     finally:
         images.stop()
+
+
+def test_the_cache_stays_bounded_when_no_image_is_found() -> None:
+    """Lookups that find nothing are cached too, and the oldest entries make room (MAX_ENTRIES)."""
+    import threading
+
+    from slimstage import localimages
+    from slimstage.localimages import LocalImages
+
+    images = LocalImages(lambda ref: None, ttl=60.0)
+    try:
+        for batch in range(0, localimages.MAX_ENTRIES + 40, 20):
+            for i in range(batch, batch + 20):
+                images.measured(f"img{i}:1")
+            for _ in range(200):
+                with images._lock:
+                    if not images._queue:
+                        break
+                threading.Event().wait(0.01)
+        with images._lock:
+            assert 0 < len(images._cache) <= localimages.MAX_ENTRIES
+    finally:
+        images.stop()
