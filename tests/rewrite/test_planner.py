@@ -609,3 +609,9 @@ def test_c_build_declines_what_it_cannot_see(change: tuple[str, str], why: str) 
     result = plan(HELLO.replace(*change), ProjectFiles(frozenset(), False, {}))
     assert isinstance(result, Declined), result
     assert why in result.reasons[0], result.reasons
+
+
+def test_mix_run_as_another_user_ships_the_mix_home_env_names() -> None:
+    text = MIX_RUN.replace("ENV MIX_ENV=prod", "ENV MIX_ENV=prod MIX_HOME=/opt/mix").replace("CMD mix", "USER app\nCMD mix")
+    p = converted(text, ProjectFiles(frozenset({"mix.exs", "mix.lock"}), True, {"mix.lock": "%{}"}))
+    assert "COPY --from=builder /opt/mix /opt/mix" in p.dockerfile and "RUN mkdir -p /opt/mix" in p.dockerfile

@@ -113,7 +113,6 @@ def plan_c(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
     if any(i.keyword == "HEALTHCHECK" for i in f.meta):
         raise Decline("the image has a HEALTHCHECK: the planner cannot tell what its command needs besides the program")
     path = _program(f)
-    extra: list[str] = []
     runtime_pkgs: list[str] = []
     if f.os_manager == "apk":
         # Alpine's base has no libgcc or libstdc++: the toolchain's own runtime, which a program built with it may load.

@@ -245,6 +245,16 @@ def kept_root(port: int) -> str:
     )
 
 
+def env_path(texts: Iterable[str], *names: str) -> str:
+    """The first absolute, variable-free path ``texts`` (ENV lines, RUN prefixes) give one of ``names`` ("" when none)."""
+    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, names)) + r")[= ]\"?([^\s\"]+)")
+    for t in texts:
+        m = pattern.search(t)
+        if m and m.group(1).startswith("/") and "$" not in m.group(1):
+            return m.group(1).rstrip("/")
+    return ""
+
+
 def healthcheck(f: SourceFacts, settings: Settings, probe: Optional[list[str]], notes: list[str]) -> list[str]:
     """The original HEALTHCHECK, or a TCP check on the exposed port when ``include_healthcheck``."""
     original = last_meta(f, "HEALTHCHECK")

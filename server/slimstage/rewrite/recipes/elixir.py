@@ -20,7 +20,7 @@ import re
 from ...settings import Settings
 from ..facts import SourceFacts
 from ..project import ProjectFiles
-from .common import Decline, Plan, is_root, original_user
+from .common import Decline, Plan, env_path, is_root, original_user
 from .inplace import plan_in_place
 
 
@@ -68,12 +68,8 @@ def _slim_tag(tag: str) -> str:
 
 
 def _mix_home(f: SourceFacts) -> str:
-    for ins in f.meta:
-        if ins.keyword == "ENV":
-            m = re.search(r"\bMIX_HOME[= ]\"?([^\s\"]+)", f.text_of(ins))
-            if m and m.group(1).startswith("/") and "$" not in m.group(1):
-                return m.group(1).rstrip("/")
-    return "/root/.mix" if is_root(original_user(f) or "root") else ""
+    home = env_path((f.text_of(i) for i in f.meta if i.keyword == "ENV"), "MIX_HOME")
+    return home or ("/root/.mix" if is_root(original_user(f) or "root") else "")
 
 
 def _plan_mix_started(f: SourceFacts, s: Settings, p: ProjectFiles, started: str) -> Plan:

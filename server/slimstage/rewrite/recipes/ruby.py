@@ -9,22 +9,16 @@ compiled assets.
 
 from __future__ import annotations
 
-import re
-
 from ...settings import Settings
 from ..facts import SourceFacts
 from ..project import ProjectFiles
-from .common import Decline, Plan, version_of
+from .common import Decline, Plan, env_path, version_of
 from .inplace import plan_in_place
 
 
 def _bundle_path(f: SourceFacts) -> str:
     texts = [p.text for p in f.phases] + [f.text_of(i) for i in f.meta if i.keyword == "ENV"]
-    for t in texts:
-        m = re.search(r"\b(?:BUNDLE_PATH|GEM_HOME)[= ]\"?([^\s\"]+)", t)
-        if m and m.group(1).startswith("/") and "$" not in m.group(1):
-            return m.group(1).rstrip("/")
-    return "/usr/local/bundle"
+    return env_path(texts, "BUNDLE_PATH", "GEM_HOME") or "/usr/local/bundle"
 
 
 def plan_ruby(f: SourceFacts, s: Settings, p: ProjectFiles) -> Plan:
