@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import stat
 import sys
 from pathlib import Path
@@ -134,18 +133,17 @@ def settings_from_args(args: argparse.Namespace, start: Path) -> Settings:
     return settings
 
 
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-
-
 def verify_env(items: list[str]) -> dict[str, str]:
     """``--verify-env NAME=VALUE`` flags -> {NAME: VALUE} (the last of a name wins). A bare
     NAME is refused rather than read from this environment, as ``docker run -e NAME`` would:
     what reaches the containers is what the command line says. A value is never quoted back."""
+    from .settings import ENV_NAME
+
     env: dict[str, str] = {}
     for item in items:
         name, sep, value = item.partition("=")
-        if not _ENV_NAME.match(name):
-            raise UsageError("--verify-env takes NAME=VALUE, and NAME must be letters, digits and _ (not starting with a digit)")
+        if not ENV_NAME.match(name):
+            raise UsageError("--verify-env takes NAME=VALUE, and NAME must be letters, digits and _ (not starting with a digit, at most 128)")
         if not sep:
             raise UsageError(f"--verify-env takes NAME=VALUE: {name} has no value (it is not read from this environment)")
         env[name] = value

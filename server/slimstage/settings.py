@@ -173,7 +173,7 @@ def _user_only_keys() -> frozenset[str]:
     return frozenset(out)
 
 
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}\Z")
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}\Z")  # an environment variable name (api_key_env, verify.env)
 
 
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
@@ -220,7 +220,7 @@ def _coerce(value: Any, default: Any, name: str, path: str, problems: list[Setti
         if not isinstance(value, str):
             problems.append(SettingsProblem(path, f"expected a string, got {value!r}"))
             return default
-        if name == "api_key_env" and value and not _ENV_NAME.match(value):
+        if name == "api_key_env" and value and not ENV_NAME.match(value):
             # Most likely the key itself pasted in: say so without printing it.
             problems.append(SettingsProblem(path, "expected the NAME of an environment variable (letters, digits, _), not its value; the value given is not shown"))
             return default
@@ -237,7 +237,7 @@ def _coerce(value: Any, default: Any, name: str, path: str, problems: list[Setti
         problems.append(SettingsProblem(path, f"expected a list of rule codes, got {value!r}"))
         return default
     if isinstance(default, dict) and path == "verify.env":
-        if isinstance(value, Mapping) and all(isinstance(k, str) and _ENV_NAME.match(k) and isinstance(v, str) for k, v in value.items()):
+        if isinstance(value, Mapping) and all(isinstance(k, str) and ENV_NAME.match(k) and isinstance(v, str) for k, v in value.items()):
             return dict(value)
         problems.append(SettingsProblem(path, "expected a table of environment variable names (letters, digits, _) to string values; the values given are not shown"))
         return default

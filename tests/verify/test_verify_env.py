@@ -19,7 +19,7 @@ def test_flags_parse_to_a_map_and_the_last_of_a_name_wins() -> None:
     assert verify_env(["PORT=8080", "EMPTY=", "URL=a=b", "PORT=9090"]) == {"PORT": "9090", "EMPTY": "", "URL": "a=b"}
 
 
-@pytest.mark.parametrize("item, says", [("PORT", "has no value"), ("1X=2", "letters, digits and _"), ("=v", "letters, digits and _")])
+@pytest.mark.parametrize("item, says", [("PORT", "has no value"), ("1X=2", "letters, digits and _"), ("=v", "letters, digits and _"), ("N" * 129 + "=v", "at most 128")])
 def test_a_bare_or_bad_name_is_a_usage_error_that_never_quotes_a_value(item: str, says: str) -> None:
     with pytest.raises(UsageError) as err:
         verify_env([item])
